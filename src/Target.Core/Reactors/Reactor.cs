@@ -1,0 +1,276 @@
+// One reactor: a dedicated OS thread pinned to one core that runs, in a loop, its message ring,
+// its active pollers and its due timed pollers (SPDK lib/event/reactor.c + lib/thread/thread.c).
+//
+// Idle protocol: when an iteration finds no work for longer than the spin window the reactor
+// parks in epoll_wait on its wake eventfd plus the wake fds of its pollers, until the next timed
+// poller is due. A sender publishes its message, issues a full fence, then signals the eventfd if
+// the reactor says it is parking; the reactor announces parking with an interlocked store, then
+// re-checks the ring. Either the sender sees the flag or the reactor sees the message (Dekker).
+using System.Diagnostics;
+using Target.Core.Interop;
+
+namespace Target.Core.Reactors;
+
+public sealed class Reactor
+{
+    [ThreadStatic] private static Reactor? t_current;
+
+    /// <summary>The reactor running the calling thread, or null off-reactor.</summary>
+    public static Reactor? Current => t_current;
+
+    private const int MessageBatch = 64;
+    private readonly MessageRing _ring = new(65536);
+    private readonly EventFd _wake = new();
+    private readonly int _epollFd;
+    private readonly List<Poller> _active = new();
+    private readonly List<Poller> _timed = new();
+    private readonly ReactorSynchronizationContext _syncContext;
+    private Thread? _thread;
+    private int _parking;
+    private volatile bool _stopRequested;
+    private bool _pollersChanged;
+    private int _fdlessActivePollers;
+    private long _spinTicks;
+    private readonly TaskCompletionSource _exited = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    internal Reactor(ReactorSet set, int index, int lcore, bool busyPoll)
+    {
+        Set = set;
+        Index = index;
+        Lcore = lcore;
+        BusyPoll = busyPoll;
+        _epollFd = Libc.EpollCreate1(Libc.EPOLL_CLOEXEC);
+        if (_epollFd < 0) throw new IOException("epoll_create1 failed: " + Libc.StrError(Libc.LastErrno));
+        AddWakeFd(_wake.Fd);
+        _syncContext = new ReactorSynchronizationContext(this);
+        _spinTicks = Stopwatch.Frequency / 5000; // 200 us of idle spinning before parking
+    }
+
+    public ReactorSet Set { get; }
+    /// <summary>Position in the reactor set (0 = the main/app reactor).</summary>
+    public int Index { get; }
+    /// <summary>The CPU core this reactor is pinned to.</summary>
+    public int Lcore { get; }
+    public bool BusyPoll { get; }
+    /// <summary>Linux thread id, once started.</summary>
+    public int Tid { get; private set; }
+    public long BusyTicks { get; private set; }
+    public long IdleTicks { get; private set; }
+    public bool IsCurrent => t_current == this;
+    public Task Exited => _exited.Task;
+    public IReadOnlyList<Poller> ActivePollers => _active;
+    public IReadOnlyList<Poller> TimedPollers => _timed;
+
+    internal void Start()
+    {
+        _thread = new Thread(Run) { IsBackground = true, Name = "reactor_" + Lcore };
+        _thread.Start();
+    }
+
+    internal void RequestStop()
+    {
+        _stopRequested = true;
+        _wake.Signal();
+    }
+
+    /// <summary>Sends a message to this reactor from any thread. Allocation-free with a cached delegate.</summary>
+    public void Send(Action<object?> fn, object? arg)
+    {
+        _ring.Enqueue(fn, arg);
+        Interlocked.MemoryBarrier();
+        if (Volatile.Read(ref _parking) != 0) _wake.Signal();
+    }
+
+    private static readonly Action<object?> s_runAction = static a => ((Action)a!)();
+
+    /// <summary>Control-path convenience: runs an action on this reactor.</summary>
+    public void Send(Action action) => Send(s_runAction, action);
+
+    /// <summary>Runs <paramref name="fn"/> on this reactor and returns its result to the caller.</summary>
+    public Task<T> InvokeAsync<T>(Func<T> fn)
+    {
+        var tcs = new TaskCompletionSource<T>(TaskCreationOptions.RunContinuationsAsynchronously);
+        Send(() =>
+        {
+            try { tcs.SetResult(fn()); }
+            catch (Exception e) { tcs.SetException(e); }
+        });
+        return tcs.Task;
+    }
+
+    public Task InvokeAsync(Action fn) => InvokeAsync(() => { fn(); return true; });
+
+    /// <summary>Runs an async function whose continuations all stay on this reactor.</summary>
+    public Task<T> InvokeAsync<T>(Func<Task<T>> fn)
+    {
+        var tcs = new TaskCompletionSource<T>(TaskCreationOptions.RunContinuationsAsynchronously);
+        Send(() =>
+        {
+            Task<T> task;
+            try { task = fn(); }
+            catch (Exception e) { tcs.SetException(e); return; }
+            task.ContinueWith(static (t, state) =>
+            {
+                var source = (TaskCompletionSource<T>)state!;
+                if (t.IsFaulted) source.SetException(t.Exception!.InnerExceptions);
+                else if (t.IsCanceled) source.SetCanceled();
+                else source.SetResult(t.Result);
+            }, tcs, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+        });
+        return tcs.Task;
+    }
+
+    public Task InvokeAsync(Func<Task> fn) => InvokeAsync(async () => { await fn(); return true; });
+
+    /// <summary>
+    /// Registers a poller on this reactor (call on this reactor). <paramref name="periodMicros"/> 0 makes
+    /// an active poller. <paramref name="wakeFd"/> lets a parked reactor wake when that fd is readable;
+    /// an active poller without one keeps the parked reactor on a 1 ms tick.
+    /// </summary>
+    public Poller RegisterPoller(string name, PollerFn fn, object? context = null, long periodMicros = 0, int wakeFd = -1)
+    {
+        AssertCurrent();
+        long period = periodMicros * Stopwatch.Frequency / 1_000_000;
+        var poller = new Poller(this, name, fn, context, period, wakeFd);
+        if (period == 0)
+        {
+            _active.Add(poller);
+            if (wakeFd < 0) _fdlessActivePollers++;
+        }
+        else
+        {
+            poller.NextRunTick = Stopwatch.GetTimestamp() + period;
+            _timed.Add(poller);
+        }
+        if (wakeFd >= 0) AddWakeFd(wakeFd);
+        return poller;
+    }
+
+    internal void UnregisterPoller(Poller poller)
+    {
+        AssertCurrent();
+        if (poller.Unregistered) return;
+        poller.Unregistered = true;
+        _pollersChanged = true;
+        if (poller.PeriodTicks == 0 && poller.WakeFd < 0) _fdlessActivePollers--;
+        if (poller.WakeFd >= 0) RemoveWakeFd(poller.WakeFd);
+    }
+
+    [Conditional("DEBUG")]
+    public void AssertCurrent() => Debug.Assert(t_current == this, "called off its owner reactor");
+
+    private unsafe void AddWakeFd(int fd)
+    {
+        var ev = new Libc.EpollEvent { Events = Libc.EPOLLIN, Data = (ulong)fd };
+        if (Libc.EpollCtl(_epollFd, Libc.EPOLL_CTL_ADD, fd, &ev) != 0)
+            throw new IOException("epoll_ctl add failed: " + Libc.StrError(Libc.LastErrno));
+    }
+
+    private unsafe void RemoveWakeFd(int fd) => Libc.EpollCtl(_epollFd, Libc.EPOLL_CTL_DEL, fd, null);
+
+    private void Run()
+    {
+        t_current = this;
+        Tid = Libc.GetTid();
+        SynchronizationContext.SetSynchronizationContext(_syncContext);
+        Pin();
+        long lastWork = Stopwatch.GetTimestamp();
+        try
+        {
+            while (!_stopRequested)
+            {
+                long start = Stopwatch.GetTimestamp();
+                int work = RunOnce(start);
+                long end = Stopwatch.GetTimestamp();
+                if (work > 0)
+                {
+                    BusyTicks += end - start;
+                    lastWork = end;
+                }
+                else
+                {
+                    IdleTicks += end - start;
+                    if (!BusyPoll && end - lastWork > _spinTicks)
+                    {
+                        Park();
+                        IdleTicks += Stopwatch.GetTimestamp() - end;
+                    }
+                }
+            }
+            // Final drain so messages sent during shutdown (completions, teardown) still run.
+            while (_ring.Drain(MessageBatch) > 0) { }
+        }
+        finally
+        {
+            t_current = null;
+            _exited.TrySetResult();
+        }
+    }
+
+    private int RunOnce(long now)
+    {
+        int work = _ring.Drain(MessageBatch);
+        var active = _active;
+        for (int i = 0; i < active.Count; i++)
+        {
+            Poller p = active[i];
+            if (p.Unregistered) continue;
+            int did = p.Fn(p.Context);
+            p.RunCount++;
+            if (did > 0) { p.BusyCount++; work += did; }
+        }
+        var timed = _timed;
+        for (int i = 0; i < timed.Count; i++)
+        {
+            Poller p = timed[i];
+            if (p.Unregistered || now < p.NextRunTick) continue;
+            p.NextRunTick = now + p.PeriodTicks;
+            int did = p.Fn(p.Context);
+            p.RunCount++;
+            if (did > 0) { p.BusyCount++; work += did; }
+        }
+        if (_pollersChanged) CompactPollers();
+        return work;
+    }
+
+    private void CompactPollers()
+    {
+        _pollersChanged = false;
+        _active.RemoveAll(static p => p.Unregistered);
+        _timed.RemoveAll(static p => p.Unregistered);
+    }
+
+    private unsafe void Park()
+    {
+        Interlocked.Exchange(ref _parking, 1);
+        try
+        {
+            if (_ring.HasMessages || _stopRequested) return;
+            int timeoutMs = -1;
+            long now = Stopwatch.GetTimestamp();
+            for (int i = 0; i < _timed.Count; i++)
+            {
+                long dueMs = Math.Max(0, (_timed[i].NextRunTick - now) * 1000 / Stopwatch.Frequency);
+                if (timeoutMs < 0 || dueMs < timeoutMs) timeoutMs = (int)Math.Min(dueMs, int.MaxValue);
+            }
+            if (_fdlessActivePollers > 0 && (timeoutMs < 0 || timeoutMs > 1)) timeoutMs = 1;
+            Libc.EpollEvent* events = stackalloc Libc.EpollEvent[16];
+            Libc.EpollWait(_epollFd, events, 16, timeoutMs);
+            _wake.Drain();
+        }
+        finally
+        {
+            Volatile.Write(ref _parking, 0);
+        }
+    }
+
+    private unsafe void Pin()
+    {
+        if (Lcore < 0 || Lcore >= 1024) return;
+        ulong* mask = stackalloc ulong[16];
+        for (int i = 0; i < 16; i++) mask[i] = 0;
+        mask[Lcore / 64] = 1UL << (Lcore % 64);
+        if (Libc.SchedSetAffinity(0, 128, mask) != 0)
+            Serilog.Log.Warning("reactor {Lcore}: sched_setaffinity failed: {Error}", Lcore, Libc.StrError(Libc.LastErrno));
+    }
+}
