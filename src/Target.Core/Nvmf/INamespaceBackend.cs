@@ -1,0 +1,70 @@
+// The storage seam of the NVMe-oF core: a block device as a namespace sees it. Implemented over a
+// bdev descriptor in src/Bdev (BdevNamespaceBackend); tests plug in fakes. No NVMe types cross it.
+using Target.Core.Memory;
+
+namespace Target.Core.Nvmf;
+
+public enum BlockOp : byte
+{
+    Read,
+    Write,
+    Flush,
+    WriteZeroes,
+    Unmap,
+    Compare,
+    Reset,
+}
+
+public enum BlockStatus : byte
+{
+    Success,
+    /// <summary>Media/device error (NVMe: Internal Error / Write Fault / Unrecovered Read).</summary>
+    IoError,
+    /// <summary>Compare found a difference.</summary>
+    Miscompare,
+    /// <summary>LBA range beyond the device.</summary>
+    OutOfRange,
+    /// <summary>The operation is not supported by the device.</summary>
+    NotSupported,
+    /// <summary>Request aborted (device removed, reset).</summary>
+    Aborted,
+    /// <summary>The channel has no free I/O object; retry later.</summary>
+    NoResources,
+    /// <summary>Bad length/alignment of the data segments.</summary>
+    InvalidArgument,
+}
+
+/// <summary>Called once per submitted operation, on the reactor that submitted it.</summary>
+public interface IBlockCompletion
+{
+    void OnBlockComplete(BlockStatus status, object? context);
+}
+
+public interface INamespaceBackend
+{
+    string Name { get; }
+    uint BlockSize { get; }
+    ulong BlockCount { get; }
+    Guid Uuid { get; }
+    bool Supports(BlockOp op);
+
+    /// <summary>The calling reactor's channel (created on first use).</summary>
+    INamespaceChannel GetChannel();
+
+    /// <summary>Raised (on the main reactor) when the device is being removed or resized.</summary>
+    event Action<INamespaceBackend, bool /*removed*/>? Changed;
+
+    /// <summary>Releases the claim and the descriptor; on the main reactor.</summary>
+    void Close();
+}
+
+public interface INamespaceChannel
+{
+    /// <summary>
+    /// Submits an operation. <paramref name="data"/> covers <paramref name="blockCount"/> blocks for
+    /// Read/Write/Compare and is empty otherwise; the segments are copied, the span need not live on.
+    /// Completion always arrives through <paramref name="completion"/> (never before Submit returns
+    /// on the same stack is not promised; callers must tolerate both).
+    /// </summary>
+    void Submit(BlockOp op, ulong startBlock, uint blockCount, ReadOnlySpan<IoVec> data, IBlockCompletion completion, object? context);
+}
