@@ -1,0 +1,169 @@
+#!/usr/bin/env bash
+# Builds (or reuses) a guest kernel + busybox initramfs for tests/guest/run-*-guest.sh.
+#
+# The kernel is the one Debian's linux-image-amd64 depends on (linux-image-6.1.0-*-amd64 on
+# Debian 12), fetched with `apt-get download` and unpacked with `dpkg -x` (never installed).
+# The initramfs holds busybox-static, the modules for NVMe/TCP (nvme-core, nvme-fabrics,
+# nvme-tcp, crc32c), NVMe/PCI (nvme, nvme-core; used by the vfio-user guest), virtio-net and
+# virtio-pci with their dependencies, and /init (tests/guest/guest-init.sh).
+#
+# Usage: build-nvme-tcp-guest.sh [--cache-root DIR] [--rebuild]
+#   --cache-root DIR  default $NVMF_GUEST_CACHE or /var/cache/nvmf-target-guest
+#   --rebuild         build again even when the cache folder exists
+# Output: the cache folder (holding bzImage, initramfs.cpio.gz, kernel-release, modules-*.list)
+#         on the last line of stdout. Progress goes to stderr.
+# Two concurrent runs are safe: each builds in its own temp folder and renames it into place.
+set -euo pipefail
+
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+cache_root=${NVMF_GUEST_CACHE:-/var/cache/nvmf-target-guest}
+rebuild=0
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --cache-root) cache_root=$2; shift 2 ;;
+    --rebuild) rebuild=1; shift ;;
+    -h|--help) sed -n '2,17p' "$0"; exit 0 ;;
+    *) echo "build-nvme-tcp-guest.sh: unknown argument $1" >&2; exit 2 ;;
+  esac
+done
+log() { echo "build-nvme-tcp-guest: $*" >&2; }
+
+for t in apt-get apt-cache dpkg cpio gzip busybox; do
+  command -v "$t" >/dev/null || { log "missing $t: run tests/guest/install-deps.sh"; exit 1; }
+done
+[ -x /bin/busybox ] || { log "missing /bin/busybox (busybox-static): run tests/guest/install-deps.sh"; exit 1; }
+if ldd /bin/busybox >/dev/null 2>&1; then
+  log "/bin/busybox is not the static busybox: install busybox-static"; exit 1
+fi
+
+# Which kernel package? (e.g. linux-image-6.1.0-56-amd64, version 6.1.192-2)
+resolve() {
+  kpkg=$(apt-cache depends linux-image-amd64 2>/dev/null | awk '/Depends: linux-image-[0-9]/{print $2; exit}')
+  [ -n "$kpkg" ] && kver=$(apt-cache show --no-all-versions "$kpkg" 2>/dev/null | awk '/^Version:/{print $2; exit}')
+  [ -n "${kpkg:-}" ] && [ -n "${kver:-}" ]
+}
+kpkg=; kver=
+if ! resolve; then
+  log "apt lists do not know linux-image-amd64; running apt-get update"
+  timeout 600 apt-get update -q >&2 || true
+  resolve || { log "cannot resolve linux-image-amd64's kernel package"; exit 1; }
+fi
+krel=${kpkg#linux-image-}
+key="${krel}_${kver}"
+dest="$cache_root/$key"
+log "kernel package $kpkg $kver -> $dest"
+
+if [ -f "$dest/.complete" ] && [ $rebuild = 0 ]; then
+  log "reusing $dest"
+  echo "$dest"; exit 0
+fi
+
+mkdir -p "$cache_root"
+work=$(mktemp -d "$cache_root/.build.XXXXXX")
+cleanup() { rm -rf "$work"; }
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+# apt-get download as root drops privileges to _apt, which must be able to write here.
+mkdir "$work/deb"
+chmod 777 "$work/deb"; chmod 755 "$work"
+log "apt-get download $kpkg=$kver"
+(cd "$work/deb" && timeout 900 apt-get download -q "$kpkg=$kver" >&2)
+deb=$(ls "$work"/deb/*.deb)
+mkdir "$work/kernel"
+dpkg -x "$deb" "$work/kernel"
+kroot="$work/kernel"
+vmlinuz=$(ls "$kroot"/boot/vmlinuz-* | head -1)
+mods="$kroot/lib/modules/$krel"
+# The package ships no modules.dep (its postinst runs depmod): make it with kmod's depmod.
+[ -f "$mods/modules.dep" ] || /sbin/depmod -b "$kroot" "$krel"
+[ -f "$mods/modules.dep" ] || { log "depmod made no modules.dep for $deb"; exit 1; }
+
+# Resolve modules (by name) to files with dependencies first, from modules.dep.
+declare -A seen=()
+order=()
+modpath() {  # module name -> path relative to $mods ('-' and '_' are equivalent)
+  local n=${1//-/_}
+  awk -F: -v n="$n" '{ f=$1; b=f; sub(/.*\//,"",b); sub(/\.ko(\.[a-z]+)?$/,"",b); gsub(/-/,"_",b); if (b==n) { print f; exit } }' "$mods/modules.dep"
+}
+add_file() {  # path relative to $mods
+  local f=$1 d
+  [ -n "${seen[$f]:-}" ] && return 0
+  seen[$f]=1
+  # modules.dep lists dependencies so that loading right to left works; recurse to be sure.
+  for d in $(awk -F: -v f="$f" '$1==f { print $2; exit }' "$mods/modules.dep" | tr ' ' '\n' | tac); do
+    add_file "$d"
+  done
+  order+=("$f")
+}
+builtin() { grep -q "/${1//_/[-_]}\.ko\$" "$mods/modules.builtin" 2>/dev/null; }
+list_for() {  # names... -> list of files in load order into $order
+  order=(); seen=()
+  local n f
+  for n in "$@"; do
+    f=$(modpath "$n")
+    if [ -n "$f" ]; then add_file "$f"
+    elif builtin "$n"; then log "  $n is built in"
+    else log "  $n: no such module (skipped)"; fi
+  done
+}
+
+mkdir -p "$work/root"/{bin,sbin,usr/bin,usr/sbin,dev,proc,sys,tmp,etc,lib/modules}
+R="$work/root"
+copy_list() {  # list-name names...
+  local name=$1; shift
+  list_for "$@"
+  : > "$R/etc/modules-$name.list"
+  local f base out
+  for f in "${order[@]}"; do
+    base=$(basename "$f"); out="/lib/modules/${base%%.ko*}.ko"
+    case "$f" in
+      *.ko) cp "$mods/$f" "$R$out" ;;
+      *.ko.xz) xz -dc "$mods/$f" > "$R$out" ;;
+      *.ko.zst) zstd -dc "$mods/$f" > "$R$out" ;;
+      *.ko.gz) gzip -dc "$mods/$f" > "$R$out" ;;
+      *) log "unknown module format $f"; exit 1 ;;
+    esac
+    echo "$out" >> "$R/etc/modules-$name.list"
+  done
+  log "modules-$name: $(sed 's#.*/##' "$R/etc/modules-$name.list" | tr '\n' ' ')"
+}
+# crc32c: nvme-tcp asks the crypto API for "crc32c" (a soft dependency, not in modules.dep).
+copy_list net virtio_pci virtio_net
+copy_list tcp crc32c_generic crc32c_intel libcrc32c crct10dif_generic crc64_rocksoft_generic nvme_core nvme_fabrics nvme_tcp
+copy_list pci crct10dif_generic crc64_rocksoft_generic nvme_core nvme
+
+cp /bin/busybox "$R/bin/busybox"
+for a in $(/bin/busybox --list-full); do
+  [ -e "$R/$a" ] || ln -s /bin/busybox "$R/$a"
+done
+mknod -m 600 "$R/dev/console" c 5 1 2>/dev/null || true
+mknod -m 666 "$R/dev/null" c 1 3 2>/dev/null || true
+echo "$krel" > "$R/etc/kernel-release"
+install -m 755 "$here/guest-init.sh" "$R/init"
+
+(cd "$R" && find . -print0 | LC_ALL=C sort -z | cpio --null -o -H newc --quiet | gzip -6) > "$work/initramfs.cpio.gz"
+cp "$vmlinuz" "$work/bzImage"
+cp "$R"/etc/modules-*.list "$work/"
+echo "$krel" > "$work/kernel-release"
+echo "$kpkg $kver" > "$work/kernel-package"
+rm -rf "$work/deb" "$work/kernel" "$work/root"
+touch "$work/.complete"
+chmod 755 "$work"
+
+# Publish atomically. If another run won the race, keep its result.
+if [ -e "$dest" ]; then
+  if [ -f "$dest/.complete" ] && [ $rebuild = 0 ]; then
+    log "another run finished first; reusing $dest"
+  else
+    old="$cache_root/.old.$$.$RANDOM"
+    mv "$dest" "$old" 2>/dev/null || true
+    mv -T "$work" "$dest" 2>/dev/null || log "another run published $dest"
+    rm -rf "$old"
+  fi
+else
+  mv -T "$work" "$dest" 2>/dev/null || log "another run published $dest first; reusing it"
+fi
+[ -f "$dest/.complete" ] || { log "no complete build at $dest"; exit 1; }
+log "done: $(du -sh "$dest" | cut -f1)"
+echo "$dest"
