@@ -84,7 +84,7 @@ fabrics_connect() {  # option string
   rc=$?
   if [ $rc != 0 ]; then
     exec 3>&-
-    err=$(echo "$err" | sed 's/^.*write error: *//' | tr '\n' ' ')
+    err=$(echo "$err" | sed 's/^.*write error: *//' | tr '\n' ' ' | sed 's/ *$//')
     say "connect failed: $err"
     dmesg | grep -i nvme | tail -5 | sed 's/^/GUEST: dmesg: /'
     fail "connect to $traddr:$port nqn=$2 failed: $err"

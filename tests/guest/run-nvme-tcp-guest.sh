@@ -87,7 +87,7 @@ while kill -0 "$qpid" 2>/dev/null; do
   if [ $quiet = 0 ]; then
     n=$(wc -l < "$log")
     if [ "$n" -gt "$shown" ]; then
-      sed -n "$((shown+1)),${n}p" "$log" | tr -d '\r' | grep -E '^(GUEST|GUEST-RESULT):' || true
+      sed -n "$((shown+1)),${n}p" "$log" | tr -d '\r' | grep -oE 'GUEST(-RESULT)?: .*' || true
       shown=$n
     fi
   fi
@@ -97,11 +97,11 @@ done
 wait "$qpid" 2>/dev/null || true
 qpid=
 if [ $quiet = 0 ]; then
-  sed -n "$((shown+1)),\$p" "$log" | tr -d '\r' | grep -E '^(GUEST|GUEST-RESULT):' || true
+  sed -n "$((shown+1)),\$p" "$log" | tr -d '\r' | grep -oE 'GUEST(-RESULT)?: .*' || true
 fi
 elapsed=$(awk -v s="$start" -v e="$(date +%s.%N)" 'BEGIN{printf "%.1f", e-s}')
 
-result=$(tr -d '\r' < "$log" | grep -E '^GUEST-RESULT: ' | head -1 || true)
+result=$(tr -d '\r' < "$log" | grep -oE 'GUEST-RESULT: .*' | head -1 || true)
 if [ $timed_out = 1 ] && [ -z "$result" ]; then
   result="GUEST-RESULT: FAIL timeout after ${tmo} s (QEMU killed)"
 elif [ -z "$result" ]; then
