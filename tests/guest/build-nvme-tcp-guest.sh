@@ -4,7 +4,8 @@
 # The kernel is the one Debian's linux-image-amd64 depends on (linux-image-6.1.0-*-amd64 on
 # Debian 12), fetched with `apt-get download` and unpacked with `dpkg -x` (never installed).
 # The initramfs holds busybox-static, the modules for NVMe/TCP (nvme-core, nvme-fabrics,
-# nvme-tcp, crc32c), NVMe/PCI (nvme, nvme-core; used by the vfio-user guest), virtio-net and
+# nvme-tcp, crc32c), NVMe/PCI (nvme, nvme-core; used by the vfio-user guest), nvmet-tcp + brd
+# (a Linux target for self-checks), virtio-net and
 # virtio-pci with their dependencies, and /init (tests/guest/guest-init.sh).
 #
 # Usage: build-nvme-tcp-guest.sh [--cache-root DIR] [--rebuild]
@@ -132,6 +133,9 @@ copy_list() {  # list-name names...
 copy_list net virtio_pci virtio_net
 copy_list tcp crc32c_generic crc32c_intel libcrc32c crct10dif_generic crc64_rocksoft_generic nvme_core nvme_fabrics nvme_tcp
 copy_list pci crct10dif_generic crc64_rocksoft_generic nvme_core nvme
+# A Linux kernel NVMe/TCP *target* (nvmet-tcp on a RAM disk): a known-good peer for checking
+# the guest scripts themselves (run-linux-nvmet-guest.sh).
+copy_list nvmet crc32c_generic crc32c_intel libcrc32c crct10dif_generic crc64_rocksoft_generic configfs brd nvmet nvmet_tcp
 
 cp /bin/busybox "$R/bin/busybox"
 for a in $(/bin/busybox --list-full); do

@@ -25,7 +25,7 @@ finish() {  # PASS|FAIL text
 }
 fail() { finish FAIL "$*"; }
 
-mode=io; port=4420; nqn=; hdgst=0; ddgst=0; nrq=; hostnqn=; traddr=10.0.2.2; jobs=2
+size_mib=64; mode=io; port=4420; nqn=; hdgst=0; ddgst=0; nrq=; hostnqn=; traddr=10.0.2.2; jobs=2
 for w in $(cat /proc/cmdline); do
   case "$w" in
     gt_mode=*) mode=${w#*=} ;;
@@ -37,6 +37,7 @@ for w in $(cat /proc/cmdline); do
     gt_hostnqn=*) hostnqn=${w#*=} ;;
     gt_traddr=*) traddr=${w#*=} ;;
     gt_jobs=*) jobs=${w#*=} ;;
+    gt_size_mib=*) size_mib=${w#*=} ;;
   esac
 done
 say "init started (kernel $(uname -r), mode=$mode port=$port nqn=$nqn hdgst=$hdgst ddgst=$ddgst nrq=$nrq)"
@@ -234,6 +235,24 @@ io|pci)
     say "controller nvme$inst deleted"
   fi
   finish PASS "mode=$mode dev=$dev size=$size lbs=$lbs hwq=$hwq patterns=$n model='$model' serial='$serial' fw='$fw' $CONNECT_REPLY"
+  ;;
+nvmet)
+  # A Linux NVMe/TCP target on a RAM disk (for checking these scripts against a known-good peer).
+  net_up
+  load_list nvmet
+  rmmod brd 2>/dev/null; insmod /lib/modules/brd.ko rd_nr=1 rd_size=$((size_mib * 1024)) || fail "cannot load brd"
+  mount -t configfs none /sys/kernel/config 2>/dev/null
+  N=/sys/kernel/config/nvmet
+  [ -d $N ] || fail "no $N (nvmet not loaded)"
+  S=$N/subsystems/$nqn
+  mkdir $S && echo 1 > $S/attr_allow_any_host || fail "cannot create subsystem $nqn"
+  echo -n "LINUXNVMET$port" > $S/attr_serial 2>/dev/null
+  mkdir $S/namespaces/1 && echo -n /dev/ram0 > $S/namespaces/1/device_path && echo 1 > $S/namespaces/1/enable || fail "cannot enable namespace on /dev/ram0"
+  P=$N/ports/1
+  mkdir $P && echo tcp > $P/addr_trtype && echo ipv4 > $P/addr_adrfam && echo 10.0.2.15 > $P/addr_traddr && echo 4420 > $P/addr_trsvcid || fail "cannot create port"
+  ln -s $S $P/subsystems/$nqn || fail "cannot link subsystem to port"
+  say "nvmet-ready nqn=$nqn size=$(( $(cat /sys/block/ram0/size) * 512 ))"
+  while :; do sleep 3600; done
   ;;
 *)
   fail "unknown gt_mode '$mode'"
