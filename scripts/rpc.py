@@ -1081,6 +1081,7 @@ def main(argv=None):
     parser = build_parser()
     args = parser.parse_args(argv)
     _setup_logging(args.verbose)
+    _SILENT = False
 
     if args.is_server:
         return _run_server(parser)
