@@ -35,14 +35,19 @@ def load_rpc_module():
 rpc_py = load_rpc_module()
 
 
-def run_in_process(*argv):
+def run_in_process(*argv, stdin=''):
     """Run rpc.py's main() in this process; returns (exit code, stdout, stderr)."""
     out, err = io.StringIO(), io.StringIO()
-    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-        try:
-            code = rpc_py.main(list(argv))
-        except SystemExit as ex:
-            code = ex.code
+    saved_stdin = sys.stdin
+    sys.stdin = io.StringIO(stdin)   # a non-TTY stdin, like a pipe
+    try:
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            try:
+                code = rpc_py.main(list(argv))
+            except SystemExit as ex:
+                code = ex.code
+    finally:
+        sys.stdin = saved_stdin
     return code or 0, out.getvalue(), err.getvalue()
 
 
@@ -59,15 +64,19 @@ class RpcPyTestCase(unittest.TestCase):
         self.addCleanup(srv.stop)
         return srv
 
-    def rpc(self, *args, srv=None, stdin=None, timeout=10):
-        cmd = [sys.executable, RPC]
+    def rpc(self, *args, srv=None, stdin=None, timeout=10, subproc=False):
+        """Run rpc.py; in-process (fast) unless subproc, which runs the executable script."""
+        cmd = []
         if srv is not None:
             if srv.tcp:
                 cmd += ['-s', '127.0.0.1', '-p', str(srv.port)]
             else:
                 cmd += ['-s', srv.path]
         cmd += list(args)
-        return subprocess.run(cmd, input=stdin if stdin is not None else '',
+        if not subproc:
+            code, out, err = run_in_process(*cmd, stdin=stdin or '')
+            return subprocess.CompletedProcess(cmd, code, out, err)
+        return subprocess.run([RPC] + cmd, input=stdin if stdin is not None else '',
                               capture_output=True, text=True, timeout=timeout)
 
 
@@ -76,7 +85,7 @@ class WireFormatTests(RpcPyTestCase):
         srv = self.server()
         version = {'version': 'SPDK v24.05', 'fields': {'major': 24, 'minor': 5, 'patch': 0, 'suffix': ''}}
         srv.on('spdk_get_version', version)
-        r = self.rpc('spdk_get_version', srv=srv)
+        r = self.rpc('spdk_get_version', srv=srv, subproc=True)
         self.assertEqual(r.returncode, 0, r.stderr)
         self.assertEqual(srv.raw, [req_bytes('spdk_get_version')])
         self.assertFalse(srv.raw[0].endswith(b'\n'))
@@ -143,7 +152,7 @@ class ErrorTests(RpcPyTestCase):
         srv = self.server()
         srv.on('nvmf_create_subsystem', error=(-32603, 'Unable to find target foobar'))
         nqn = 'nqn.2016-06.io.spdk:cnode1'
-        r = self.rpc('nvmf_create_subsystem', '-t', 'foobar', nqn, srv=srv)
+        r = self.rpc('nvmf_create_subsystem', '-t', 'foobar', nqn, srv=srv, subproc=True)
         self.assertEqual(r.returncode, 1)
         shown = {'nqn': nqn, 'serial_number': '00000000000000000000',
                  'model_number': 'SPDK bdev Controller', 'tgt_name': 'foobar',
@@ -162,7 +171,7 @@ class ErrorTests(RpcPyTestCase):
                                    '{\n  "code": -32601,\n  "message": "Method not found"\n}\n')
 
     def test_argparse_errors_exit_2(self):
-        self.assertEqual(self.rpc('no_such_command').returncode, 2)
+        self.assertEqual(self.rpc('no_such_command', subproc=True).returncode, 2)
         for argv in (('bdev_malloc_create', '64'),
                      ('nvmf_subsystem_add_listener', 'nqn.x', '-t', 'tcp'),
                      ('nvmf_subsystem_allow_any_host', 'nqn.x'),
@@ -183,6 +192,16 @@ class ErrorTests(RpcPyTestCase):
         self.assertEqual(r.returncode, 1)
         self.assertTrue(r.stdout.startswith('Error while connecting to %s\nIs SPDK application running?\n'
                                             'Error details: ' % missing), r.stdout)
+
+    def test_connection_error_after_retries(self):
+        tmp = tempfile.mkdtemp()
+        self.addCleanup(os.rmdir, tmp)
+        missing = os.path.join(tmp, 'nope.sock')
+        t0 = time.monotonic()
+        r = self.rpc('-s', missing, '-r', '2', 'spdk_get_version')
+        self.assertGreaterEqual(time.monotonic() - t0, 0.4)   # 2 retries, 0.2 s apart
+        self.assertEqual(r.returncode, 1)
+        self.assertIn('Is SPDK application running?', r.stdout)
 
     def test_timeout(self):
         srv = self.server()
@@ -231,7 +250,7 @@ class ModeTests(RpcPyTestCase):
                   '\n'
                   'nvmf_create_transport -t tcp -o\n'
                   'bdev_malloc_create 8 4096\n')
-        r = self.rpc(srv=srv, stdin=script)
+        r = self.rpc(srv=srv, stdin=script, subproc=True)
         self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
         self.assertEqual(r.stdout, 'Malloc A\nMalloc0\n')
         self.assertEqual(srv.connections, 1)
@@ -499,6 +518,19 @@ class ConfigTests(RpcPyTestCase):
         self.assertEqual(r.returncode, 1)
         self.assertIn('"message": "File exists"', r.stdout)
         self.assertEqual(srv.methods_called.count('bdev_malloc_create'), 1)
+
+    def test_load_config_nested_array_is_sent_as_batch(self):
+        srv = self.startup_server()
+        srv.state = RUNTIME
+        batch = [{'method': 'bdev_malloc_create', 'params': {'name': 'A', 'num_blocks': 8, 'block_size': 512}},
+                 {'method': 'nvmf_create_transport', 'params': {'trtype': 'TCP'}}]
+        config = {'subsystems': [{'subsystem': 'bdev', 'config': [batch]}]}
+        r = self.rpc('load_config', srv=srv, stdin=json.dumps(config))
+        self.assertEqual((r.returncode, r.stdout), (0, ''))
+        batches = [q for q in srv.requests if isinstance(q, list)]
+        self.assertEqual(len(batches), 1)
+        self.assertEqual([(q['method'], q['params']) for q in batches[0]],
+                         [(b['method'], b['params']) for b in batch])
 
     def test_load_subsystem_config(self):
         srv = self.startup_server()
