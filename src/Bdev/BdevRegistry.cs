@@ -1,0 +1,167 @@
+// All registered bdevs (SPDK g_bdev_mgr): one namespace for names, aliases and UUID strings,
+// descriptor opening, remove/resize events and the asynchronous unregister. Owned by the main
+// reactor: every method here must be called there (RPC handlers hop over with InvokeAsync).
+using Target.Core.Reactors;
+
+namespace Target.Bdev;
+
+public sealed class BdevRegistry
+{
+    private readonly Dictionary<string, Bdev> _names = new(StringComparer.Ordinal);
+    private readonly List<Bdev> _bdevs = new();
+    private readonly List<IBdevModule> _modules = new();
+
+    public BdevRegistry(ReactorSet reactors, BdevOptions? options = null)
+    {
+        Reactors = reactors;
+        Options = options ?? new BdevOptions();
+    }
+
+    public ReactorSet Reactors { get; }
+    public BdevOptions Options { get; }
+    /// <summary>Bdevs in registration order.</summary>
+    public IReadOnlyList<Bdev> Bdevs => _bdevs;
+    public IReadOnlyList<IBdevModule> Modules => _modules;
+
+    public void AddModule(IBdevModule module)
+    {
+        if (!_modules.Contains(module)) _modules.Add(module);
+    }
+
+    /// <summary>Finds a bdev by name, alias or UUID string; null when absent or being removed.</summary>
+    public Bdev? Find(string name)
+    {
+        if (_names.TryGetValue(name, out var b)) return b;
+        if (Guid.TryParse(name, out Guid g) && _names.TryGetValue(g.ToString(), out b)) return b;
+        return null;
+    }
+
+    /// <summary>0, -EINVAL (empty name) or -EEXIST (name, alias or UUID taken).</summary>
+    public int Register(Bdev bdev)
+    {
+        if (string.IsNullOrEmpty(bdev.Name)) return -BdevErrno.EINVAL;
+        if (bdev.Uuid == Guid.Empty) bdev.Uuid = Guid.NewGuid();
+        string uuid = bdev.Uuid.ToString();
+        if (_names.ContainsKey(bdev.Name) || _names.ContainsKey(uuid))
+        {
+            Serilog.Log.Error("Bdev name {Name} (uuid {Uuid}) already exists", bdev.Name, uuid);
+            return -BdevErrno.EEXIST;
+        }
+        foreach (var a in bdev.Aliases)
+            if (_names.ContainsKey(a) || a == bdev.Name) return -BdevErrno.EEXIST;
+        _names.Add(bdev.Name, bdev);
+        if (uuid != bdev.Name) _names.Add(uuid, bdev);
+        foreach (var a in bdev.Aliases) _names.Add(a, bdev);
+        bdev.Registry = this;
+        bdev.Channels = new IoChannelSet<BdevChannel>(Reactors, r => new BdevChannel(bdev, r));
+        _bdevs.Add(bdev);
+        AddModule(bdev.Module);
+        Serilog.Log.Information("bdev {Name} registered ({Module}, {Blocks} x {BlockSize})", bdev.Name, bdev.Module.Name, bdev.NumBlocks, bdev.BlockSize);
+        return 0;
+    }
+
+    /// <summary>Adds an alias; 0, -EEXIST or -ENODEV.</summary>
+    public int AddAlias(Bdev bdev, string alias)
+    {
+        if (bdev.IsRemoving || !_bdevs.Contains(bdev)) return -BdevErrno.ENODEV;
+        if (string.IsNullOrEmpty(alias)) return -BdevErrno.EINVAL;
+        if (_names.ContainsKey(alias)) return -BdevErrno.EEXIST;
+        _names.Add(alias, bdev);
+        bdev.Aliases.Add(alias);
+        return 0;
+    }
+
+    /// <summary>
+    /// Opens a descriptor. 0; -ENODEV when the bdev is unknown or being removed; -EPERM for a write
+    /// open of a bdev whose claim forbids other writers.
+    /// </summary>
+    public int Open(string name, bool write, BdevEventHandler? onEvent, object? eventContext, out BdevDesc? desc)
+    {
+        desc = null;
+        Bdev? bdev = Find(name);
+        if (bdev is null) return -BdevErrno.ENODEV;
+        if (write && bdev.ClaimType != BdevClaimType.None)
+        {
+            Serilog.Log.Error("Could not open {Name} - {Module} module already claimed it", bdev.Name, bdev.ClaimModule);
+            return -BdevErrno.EPERM;
+        }
+        desc = new BdevDesc(bdev, write, onEvent, eventContext);
+        bdev.Descs.Add(desc);
+        return 0;
+    }
+
+    /// <summary>Changes the block count and tells every open descriptor (SPDK notify_blockcnt_change).</summary>
+    public int Resize(Bdev bdev, ulong numBlocks)
+    {
+        if (bdev.IsRemoving) return -BdevErrno.ENODEV;
+        // Shrinking under an open descriptor would strand its I/O; SPDK refuses it too.
+        if (numBlocks < bdev.NumBlocks && bdev.Descs.Count > 0) return -BdevErrno.EBUSY;
+        bdev.NumBlocks = numBlocks;
+        foreach (var d in bdev.Descs.ToArray()) d.Notify(BdevEventType.Resize);
+        return 0;
+    }
+
+    /// <summary>
+    /// Removes a bdev: its names disappear at once, descriptors receive Remove, queued I/O is aborted,
+    /// in-flight I/O completes, each channel is destroyed on its own reactor, then the driver's
+    /// Destruct runs here. Completes when all of that is done; idempotent.
+    /// </summary>
+    public Task UnregisterAsync(Bdev bdev)
+    {
+        if (bdev.Unregistering is not null) return bdev.Unregistering;
+        bdev.IsRemoving = true;
+        _bdevs.Remove(bdev);
+        foreach (var kv in _names.Where(kv => kv.Value == bdev).ToArray()) _names.Remove(kv.Key);
+        foreach (var d in bdev.Descs.ToArray()) d.Notify(BdevEventType.Remove);
+        bdev.Unregistering = FinishUnregisterAsync(bdev);
+        return bdev.Unregistering;
+    }
+
+    private async Task FinishUnregisterAsync(Bdev bdev)
+    {
+        var drains = new Task?[Reactors.Count];
+        await bdev.Channels!.DestroyAllAsync(ch => drains[ch.Reactor.Index] = ch.BeginDestroy());
+        foreach (var t in drains)
+            if (t is not null) await t;
+        await Reactors.Main.InvokeAsync(() =>
+        {
+            try { bdev.Driver.Destruct(); }
+            catch (Exception e) { Serilog.Log.Error(e, "bdev {Name}: destruct failed", bdev.Name); }
+        });
+        Serilog.Log.Information("bdev {Name} unregistered", bdev.Name);
+    }
+
+    /// <summary>Waits (polling on this reactor) up to <paramref name="timeoutMs"/> for a bdev to appear.</summary>
+    public async Task<Bdev?> WaitForAsync(string name, ulong timeoutMs)
+    {
+        Bdev? b = Find(name);
+        if (b is not null || timeoutMs == 0) return b;
+        long deadline = Environment.TickCount64 + (long)Math.Min(timeoutMs, int.MaxValue);
+        while (Environment.TickCount64 < deadline)
+        {
+            await Task.Delay(10);
+            b = await Reactors.Main.InvokeAsync(() => Find(name));
+            if (b is not null) return b;
+        }
+        return null;
+    }
+
+    /// <summary>Gathers the channels' statistics, each read on its own reactor.</summary>
+    public async Task<(int Reactor, BdevStats Stats)[]> CollectStatsAsync(Bdev bdev, string? resetMode)
+    {
+        var list = new List<(int, BdevStats)>();
+        if (bdev.Channels is null) return list.ToArray();
+        var per = await Reactors.ForEachAsync(r =>
+        {
+            var ch = bdev.Channels.Peek(r);
+            if (ch is null) return null;
+            var copy = ch.Stats.Clone();
+            if (resetMode == "all") ch.Stats.ResetAll();
+            else if (resetMode == "maxmin") ch.Stats.ResetMaxMin();
+            return copy;
+        });
+        for (int i = 0; i < per.Length; i++)
+            if (per[i] is { } s) list.Add((i, s));
+        return list.ToArray();
+    }
+}

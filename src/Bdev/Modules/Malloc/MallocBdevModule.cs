@@ -1,0 +1,77 @@
+// The malloc bdev module: creates and deletes RAM-backed bdevs; unnamed ones become Malloc0, Malloc1, ...
+// (SPDK's counter grows with every create). Main reactor only.
+using System.Runtime.InteropServices;
+using System.Text.Json.Nodes;
+
+namespace Target.Bdev.Modules.Malloc;
+
+public sealed class MallocBdevModule : IBdevModule
+{
+    public const string ProductName = "Malloc disk";
+
+    private readonly BdevRegistry _registry;
+    private int _counter;
+
+    public MallocBdevModule(BdevRegistry registry)
+    {
+        _registry = registry;
+        registry.AddModule(this);
+    }
+
+    public string Name => "malloc";
+
+    public void WriteConfig(JsonArray config) { }
+
+    /// <summary>Creates a malloc bdev; 0 or -EINVAL / -ENOMEM / -EEXIST.</summary>
+    public unsafe int Create(string? name, uint blockSize, ulong numBlocks, Guid uuid, uint physicalBlockSize,
+        uint optimalIoBoundary, int numaId, out Bdev? bdev)
+    {
+        bdev = null;
+        if (blockSize == 0 || blockSize % 512 != 0)
+        {
+            Serilog.Log.Error("Data block size {BlockSize} is not a multiple of 512", blockSize);
+            return -BdevErrno.EINVAL;
+        }
+        if (numBlocks == 0)
+        {
+            Serilog.Log.Error("Disk num_blocks must be greater than 0");
+            return -BdevErrno.EINVAL;
+        }
+        if (physicalBlockSize != 0 && (physicalBlockSize < 512 || (physicalBlockSize & (physicalBlockSize - 1)) != 0))
+        {
+            Serilog.Log.Error("Physical block size {Size} must be a power of 2 and at least 512", physicalBlockSize);
+            return -BdevErrno.EINVAL;
+        }
+        if (numBlocks > (ulong)long.MaxValue / blockSize) return -BdevErrno.ENOMEM;
+        name ??= "Malloc" + _counter;
+        if (_registry.Find(name) is not null) return -BdevErrno.EEXIST;
+
+        ulong size = numBlocks * blockSize;
+        byte* data;
+        try { data = (byte*)NativeMemory.AlignedAlloc((nuint)size, 4096); }
+        catch (OutOfMemoryException) { return -BdevErrno.ENOMEM; }
+        NativeMemory.Clear(data, (nuint)size);
+
+        var driver = new MallocBdev(data, size, physicalBlockSize == 0 ? blockSize : physicalBlockSize, optimalIoBoundary, numaId);
+        var b = new Bdev(name, ProductName, blockSize, numBlocks, uuid, this, driver) { HasDmaMemoryDomain = true };
+        driver.Bdev = b;
+        int rc = _registry.Register(b);
+        if (rc != 0)
+        {
+            driver.Destruct();
+            return rc;
+        }
+        _counter++;
+        bdev = b;
+        return 0;
+    }
+
+    public Task<int> DeleteAsync(string name)
+    {
+        Bdev? b = _registry.Find(name);
+        if (b is null || b.Module != this) return Task.FromResult(-BdevErrno.ENODEV);
+        return Finish(_registry.UnregisterAsync(b));
+
+        static async Task<int> Finish(Task t) { await t; return 0; }
+    }
+}

@@ -1,0 +1,165 @@
+// Generic bdev JSON-RPC methods: bdev_get_bdevs, bdev_get_iostat, bdev_set_qos_limit,
+// bdev_wait_for_examine, bdev_set_options. Work happens on the main reactor.
+using System.Diagnostics;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Target.Core.Reactors;
+using Target.Core.Rpc;
+
+namespace Target.Bdev.Rpc;
+
+public sealed class BdevRpc : IRpcMethodGroup
+{
+    private readonly BdevRegistry _registry;
+    private readonly ReactorSet _reactors;
+
+    public BdevRpc(BdevRegistry registry)
+    {
+        _registry = registry;
+        _reactors = registry.Reactors;
+    }
+
+    public void Register(IRpcRegistry registry)
+    {
+        registry.Register("bdev_get_bdevs", RpcState.Runtime, GetBdevsAsync);
+        registry.Register("bdev_get_iostat", RpcState.Runtime, GetIostatAsync);
+        registry.Register("bdev_set_qos_limit", RpcState.Runtime, SetQosLimitAsync);
+        registry.Register("bdev_wait_for_examine", RpcState.Runtime, WaitForExamine);
+        registry.Register("bdev_set_options", RpcState.Both, SetOptionsAsync);
+    }
+
+    private async Task<JsonNode?> GetBdevsAsync(JsonElement? parameters, CancellationToken ct)
+    {
+        var p = RpcParams.Object(parameters, RpcDecodeError.Spdk, "name", "timeout");
+        string? name = p.OptionalString("name");
+        ulong timeout = p.OptionalUInt64("timeout") ?? 0;
+        return await _reactors.Main.InvokeAsync<JsonNode?>(async () =>
+        {
+            var result = new JsonArray();
+            if (name is null)
+            {
+                foreach (var b in _registry.Bdevs) result.Add(BdevJson.Describe(b));
+                return result;
+            }
+            Bdev? bdev = await _registry.WaitForAsync(name, timeout);
+            if (bdev is null)
+            {
+                Serilog.Log.Error("bdev '{Name}' does not exist", name);
+                throw RpcException.Errno(RpcException.E.ENODEV);
+            }
+            result.Add(BdevJson.Describe(bdev));
+            return result;
+        });
+    }
+
+    private async Task<JsonNode?> GetIostatAsync(JsonElement? parameters, CancellationToken ct)
+    {
+        var p = RpcParams.Object(parameters, RpcDecodeError.Spdk, "name", "names", "per_channel", "reset_mode");
+        string? name = p.OptionalString("name");
+        string[]? names = p.OptionalStringArray("names");
+        bool perChannel = p.OptionalBool("per_channel") ?? false;
+        string? resetMode = p.OptionalString("reset_mode");
+        if (resetMode is not (null or "all" or "maxmin" or "error" or "none")) throw BdevRpcHelpers.DecodeFailed();
+        var wanted = new List<string>();
+        if (name is not null) wanted.Add(name);
+        if (names is not null) wanted.AddRange(names);
+        if (perChannel && wanted.Count != 1) throw RpcException.Errno(RpcException.E.EINVAL);
+
+        return await _reactors.Main.InvokeAsync<JsonNode?>(async () =>
+        {
+            var bdevs = new List<Bdev>();
+            if (wanted.Count == 0) bdevs.AddRange(_registry.Bdevs);
+            foreach (var n in wanted)
+                bdevs.Add(_registry.Find(n) ?? throw RpcException.Errno(RpcException.E.ENODEV));
+            var result = new JsonObject
+            {
+                ["tick_rate"] = Stopwatch.Frequency,
+                ["ticks"] = Stopwatch.GetTimestamp(),
+            };
+            if (perChannel)
+            {
+                var channels = new JsonArray();
+                foreach (var (reactor, stats) in await _registry.CollectStatsAsync(bdevs[0], resetMode))
+                {
+                    var c = new JsonObject { ["thread_id"] = reactor + 1 };
+                    stats.WriteJson(c);
+                    channels.Add(c);
+                }
+                result["name"] = bdevs[0].Name;
+                result["channels"] = channels;
+                return result;
+            }
+            var list = new JsonArray();
+            foreach (var b in bdevs)
+            {
+                var sum = new BdevStats();
+                foreach (var (_, stats) in await _registry.CollectStatsAsync(b, resetMode)) sum.Add(stats);
+                var o = new JsonObject { ["name"] = b.Name };
+                sum.WriteJson(o);
+                list.Add(o);
+            }
+            result["bdevs"] = list;
+            return result;
+        });
+    }
+
+    private async Task<JsonNode?> SetQosLimitAsync(JsonElement? parameters, CancellationToken ct)
+    {
+        var p = RpcParams.Object(parameters, RpcDecodeError.Spdk, "name", "rw_ios_per_sec", "rw_mbytes_per_sec", "r_mbytes_per_sec", "w_mbytes_per_sec");
+        string name = p.RequiredString("name");
+        ulong? iops = p.OptionalUInt64("rw_ios_per_sec");
+        ulong? rw = p.OptionalUInt64("rw_mbytes_per_sec");
+        ulong? r = p.OptionalUInt64("r_mbytes_per_sec");
+        ulong? w = p.OptionalUInt64("w_mbytes_per_sec");
+        return await _reactors.Main.InvokeAsync<JsonNode?>(() =>
+        {
+            Bdev bdev = _registry.Find(name) ?? throw RpcException.Errno(RpcException.E.ENODEV);
+            if (iops is null && rw is null && r is null && w is null)
+                throw new RpcException(-RpcException.E.EINVAL, "No rate limits specified");
+            if (iops is { } v && v != 0 && v % 1000 != 0)
+            {
+                Serilog.Log.Error("Assigned limit {Limit} on bdev {Name} is not multiple of 1000", v, name);
+                throw RpcException.InvalidParams("Failed to configure rate limit: Invalid argument");
+            }
+            var old = bdev.QosLimits;
+            // Absent members keep their current value (SPDK's "unspecified"); 0 removes a limit.
+            bdev.QosLimits = new BdevQosLimits(iops ?? old.RwIosPerSec, rw ?? old.RwMbytesPerSec, r ?? old.RMbytesPerSec, w ?? old.WMbytesPerSec);
+            return JsonValue.Create(true);
+        });
+    }
+
+    private static Task<JsonNode?> WaitForExamine(JsonElement? parameters, CancellationToken ct)
+    {
+        RpcParams.Object(parameters, RpcDecodeError.Spdk, Array.Empty<string>());
+        return Task.FromResult<JsonNode?>(JsonValue.Create(true));
+    }
+
+    private async Task<JsonNode?> SetOptionsAsync(JsonElement? parameters, CancellationToken ct)
+    {
+        var p = RpcParams.Object(parameters, RpcDecodeError.Spdk, "bdev_io_pool_size", "bdev_io_cache_size",
+            "bdev_auto_examine", "iobuf_small_cache_size", "iobuf_large_cache_size");
+        uint? pool = p.OptionalUInt32("bdev_io_pool_size");
+        uint? cache = p.OptionalUInt32("bdev_io_cache_size");
+        bool? examine = p.OptionalBool("bdev_auto_examine");
+        uint? small = p.OptionalUInt32("iobuf_small_cache_size");
+        uint? large = p.OptionalUInt32("iobuf_large_cache_size");
+        return await _reactors.Main.InvokeAsync<JsonNode?>(() =>
+        {
+            var o = _registry.Options;
+            uint newPool = pool ?? o.BdevIoPoolSize, newCache = cache ?? o.BdevIoCacheSize;
+            // SPDK: the pool must hold every thread's cache plus one.
+            if (newPool < newCache * (uint)(_reactors.Count + 1))
+            {
+                Serilog.Log.Error("bdev_io_pool_size {Pool} is not compatible with bdev_io_cache_size {Cache} and {Threads} threads",
+                    newPool, newCache, _reactors.Count);
+                throw RpcException.InvalidParams("Invalid parameters");
+            }
+            o.BdevIoPoolSize = newPool;
+            o.BdevIoCacheSize = newCache;
+            if (examine is { } e) o.BdevAutoExamine = e;
+            if (small is { } s) o.IobufSmallCacheSize = s;
+            if (large is { } l) o.IobufLargeCacheSize = l;
+            return JsonValue.Create(true);
+        });
+    }
+}
