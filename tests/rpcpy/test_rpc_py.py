@@ -18,7 +18,7 @@ import unittest
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 from fake_spdk import (BOTH, CLOSE, NO_REPLY, RUNTIME, STARTUP, FakeSpdk,  # noqa: E402
-                       Reply, RpcFailure)
+                       Reply)
 
 RPC = os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', '..', 'scripts', 'rpc.py')
 RPC = os.path.normpath(RPC)
@@ -152,7 +152,7 @@ class ErrorTests(RpcPyTestCase):
         srv = self.server()
         srv.on('nvmf_create_subsystem', error=(-32603, 'Unable to find target foobar'))
         nqn = 'nqn.2016-06.io.spdk:cnode1'
-        r = self.rpc('nvmf_create_subsystem', '-t', 'foobar', nqn, srv=srv, subproc=True)
+        r = self.rpc('nvmf_create_subsystem', '-t', 'foobar', nqn, srv=srv)
         self.assertEqual(r.returncode, 1)
         shown = {'nqn': nqn, 'serial_number': '00000000000000000000',
                  'model_number': 'SPDK bdev Controller', 'tgt_name': 'foobar',
@@ -171,7 +171,7 @@ class ErrorTests(RpcPyTestCase):
                                    '{\n  "code": -32601,\n  "message": "Method not found"\n}\n')
 
     def test_argparse_errors_exit_2(self):
-        self.assertEqual(self.rpc('no_such_command', subproc=True).returncode, 2)
+        self.assertEqual(self.rpc('no_such_command').returncode, 2)
         for argv in (('bdev_malloc_create', '64'),
                      ('nvmf_subsystem_add_listener', 'nqn.x', '-t', 'tcp'),
                      ('nvmf_subsystem_allow_any_host', 'nqn.x'),
@@ -250,7 +250,7 @@ class ModeTests(RpcPyTestCase):
                   '\n'
                   'nvmf_create_transport -t tcp -o\n'
                   'bdev_malloc_create 8 4096\n')
-        r = self.rpc(srv=srv, stdin=script, subproc=True)
+        r = self.rpc(srv=srv, stdin=script)
         self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
         self.assertEqual(r.stdout, 'Malloc A\nMalloc0\n')
         self.assertEqual(srv.connections, 1)
@@ -276,8 +276,7 @@ class ModeTests(RpcPyTestCase):
                  '-s %s bogus_command\n'
                  '-s %s bdev_malloc_delete zz\n'
                  '-s %s bdev_get_bdevs -b x\n') % ((srv.path,) * 4)
-        r = subprocess.run([sys.executable, RPC, '--server'], input=lines, capture_output=True,
-                           text=True, timeout=10)
+        r = self.rpc('--server', stdin=lines)
         self.assertEqual(r.returncode, 0)
         statuses = [line for line in r.stdout.splitlines() if line.startswith('**STATUS=')]
         self.assertEqual(statuses, ['**STATUS=0', '**STATUS=1', '**STATUS=1', '**STATUS=0'])
