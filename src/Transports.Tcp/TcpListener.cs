@@ -1,0 +1,112 @@
+// One listening socket of the TCP transport (SPDK posix sock listen): non-blocking, SO_REUSEADDR,
+// IPv4 or IPv6 (V6ONLY) per the listen address's adrfam. Accepted sockets come out non-blocking
+// with TCP_NODELAY and the configured SO_PRIORITY. Control path except Accept, which the
+// acceptor poller calls on the main reactor.
+using System.Net;
+using System.Net.Sockets;
+using Target.Core.Interop;
+using Target.Core.Nvmf;
+using Target.Transports.Tcp.Interop;
+
+namespace Target.Transports.Tcp;
+
+internal sealed unsafe class TcpListener : IDisposable
+{
+    private const int Backlog = 512;
+    private const int SocketBufferSize = 2 * 1024 * 1024;
+
+    private TcpListener(int fd, ListenAddress address, int port)
+    {
+        Fd = fd;
+        Address = address;
+        Port = port;
+    }
+
+    public int Fd { get; private set; }
+    public ListenAddress Address { get; }
+    /// <summary>The bound port (differs from trsvcid when it asked for port 0).</summary>
+    public int Port { get; }
+
+    /// <summary>Binds and listens; throws InvalidOperationException with SPDK-like text on failure.</summary>
+    public static TcpListener Open(ListenAddress address)
+    {
+        if (!IPAddress.TryParse(address.Traddr, out var ip))
+            throw new ArgumentException("invalid traddr '" + address.Traddr + "'");
+        if (!ushort.TryParse(address.Trsvcid, out ushort port))
+            throw new ArgumentException("invalid trsvcid '" + address.Trsvcid + "'");
+        bool v6 = ip.AddressFamily == AddressFamily.InterNetworkV6;
+        if (v6 != (address.Adrfam == "IPv6"))
+            throw new ArgumentException("traddr '" + address.Traddr + "' does not match adrfam " + address.Adrfam);
+
+        int fd = SocketApi.Socket(v6 ? SocketApi.AF_INET6 : SocketApi.AF_INET,
+            SocketApi.SOCK_STREAM | SocketApi.SOCK_NONBLOCK | SocketApi.SOCK_CLOEXEC, 0);
+        if (fd < 0) throw new InvalidOperationException("socket: " + Libc.StrError(Libc.LastErrno));
+        SocketApi.SetInt(fd, SocketApi.SOL_SOCKET, SocketApi.SO_REUSEADDR, 1);
+        if (v6) SocketApi.SetInt(fd, SocketApi.IPPROTO_IPV6, SocketApi.IPV6_V6ONLY, 1);
+        SocketApi.SockAddr sa = ToSockAddr(ip, port);
+        uint len = v6 ? 28u : 16u;
+        if (SocketApi.Bind(fd, &sa, len) != 0 || SocketApi.Listen(fd, Backlog) != 0)
+        {
+            int errno = Libc.LastErrno;
+            Libc.Close(fd);
+            throw new InvalidOperationException("bind/listen " + address.Traddr + ":" + address.Trsvcid + " failed: " + Libc.StrError(errno));
+        }
+        SocketApi.SockAddr bound = default;
+        uint blen = 28;
+        SocketApi.GetSockName(fd, &bound, &blen);
+        return new TcpListener(fd, address, (ushort)((bound.PortBe >> 8) | (bound.PortBe << 8)));
+    }
+
+    /// <summary>Accepts one pending connection: its fd (configured), or -1 when none waits.</summary>
+    public int Accept(uint sockPriority, out ListenAddress? peer)
+    {
+        peer = null;
+        SocketApi.SockAddr sa = default;
+        uint len = 28;
+        int fd = SocketApi.Accept4(Fd, &sa, &len, SocketApi.SOCK_NONBLOCK | SocketApi.SOCK_CLOEXEC);
+        if (fd < 0) return -1;
+        SocketApi.SetInt(fd, SocketApi.IPPROTO_TCP, SocketApi.TCP_NODELAY, 1);
+        SocketApi.SetInt(fd, SocketApi.SOL_SOCKET, SocketApi.SO_RCVBUF, SocketBufferSize);
+        SocketApi.SetInt(fd, SocketApi.SOL_SOCKET, SocketApi.SO_SNDBUF, SocketBufferSize);
+        if (sockPriority != 0) SocketApi.SetInt(fd, SocketApi.SOL_SOCKET, SocketApi.SO_PRIORITY, (int)sockPriority);
+        peer = FromSockAddr(in sa);
+        return fd;
+    }
+
+    private static SocketApi.SockAddr ToSockAddr(IPAddress ip, ushort port)
+    {
+        var sa = new SocketApi.SockAddr { PortBe = (ushort)((port >> 8) | (port << 8)) };
+        Span<byte> bytes = stackalloc byte[16];
+        ip.TryWriteBytes(bytes, out int written);
+        if (ip.AddressFamily == AddressFamily.InterNetworkV6)
+        {
+            sa.Family = SocketApi.AF_INET6;
+            bytes.CopyTo(new Span<byte>((byte*)&sa + 8, 16));
+            sa.ScopeId6 = (uint)ip.ScopeId;
+        }
+        else
+        {
+            sa.Family = SocketApi.AF_INET;
+            bytes.Slice(0, 4).CopyTo(new Span<byte>((byte*)&sa + 4, 4));
+        }
+        return sa;
+    }
+
+    private static ListenAddress FromSockAddr(in SocketApi.SockAddr sa)
+    {
+        int port = (ushort)((sa.PortBe >> 8) | (sa.PortBe << 8));
+        IPAddress ip;
+        fixed (SocketApi.SockAddr* p = &sa)
+        {
+            ip = sa.Family == SocketApi.AF_INET6
+                ? new IPAddress(new ReadOnlySpan<byte>((byte*)p + 8, 16))
+                : new IPAddress(new ReadOnlySpan<byte>((byte*)p + 4, 4));
+        }
+        return new ListenAddress("TCP", sa.Family == SocketApi.AF_INET6 ? "IPv6" : "IPv4", ip.ToString(), port.ToString());
+    }
+
+    public void Dispose()
+    {
+        if (Fd >= 0) { Libc.Close(Fd); Fd = -1; }
+    }
+}

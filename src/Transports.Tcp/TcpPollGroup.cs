@@ -1,0 +1,211 @@
+// The TCP half of one poll group (SPDK struct spdk_nvmf_tcp_poll_group + posix sock group): one
+// epoll set over the connections placed on this reactor, registered as the wake fd of its poller
+// so a parked reactor wakes when a socket is readable. One poll = flush queued sends, then
+// epoll_wait(0) → receive and parse each ready connection → flush again (SPDK: one writev per
+// connection per poll). Also owns the data-buffer pool and the queue of requests waiting for it.
+using System.Diagnostics;
+using System.Runtime.InteropServices;
+using System.Text.Json.Nodes;
+using Target.Core.Interop;
+using Target.Core.Nvmf;
+using Target.Core.Reactors;
+
+namespace Target.Transports.Tcp;
+
+internal sealed unsafe class TcpPollGroup : ITransportPollGroup
+{
+    private const int MaxEventsPerPoll = 32;
+
+    private readonly TcpTransport _transport;
+    private readonly PollGroup _group;
+    private readonly int _epollFd;
+    private readonly List<TcpQpair?> _slots = new();
+    private readonly Stack<int> _freeSlots = new();
+    private TcpQpair[] _dirty = new TcpQpair[64];
+    private int _dirtyCount;
+    private TcpRequest? _waitHead;
+    private TcpRequest? _waitTail;
+    private readonly Poller? _poller;
+    private readonly Poller? _timer;
+    private readonly Libc.EpollEvent* _events;
+    private bool _destroyed;
+
+    public TcpPollGroup(TcpTransport transport, PollGroup group)
+    {
+        _transport = transport;
+        _group = group;
+        _epollFd = Libc.EpollCreate1(Libc.EPOLL_CLOEXEC);
+        if (_epollFd < 0) throw new IOException("epoll_create1 failed: " + Libc.StrError(Libc.LastErrno));
+        _events = (Libc.EpollEvent*)NativeMemory.Alloc(MaxEventsPerPoll, (nuint)sizeof(Libc.EpollEvent));
+        var opts = transport.Options;
+        Pool = new TcpBufferPool((int)Math.Max(opts.MaxIoSize, TcpTransportOptions.AdminInCapsuleDataSize),
+            (int)Math.Clamp(opts.NumSharedBuffers, 16u, 65536u));
+        var reactor = group.Reactor ?? Reactor.Current;
+        if (reactor is not null)
+        {
+            _poller = reactor.RegisterPoller("nvmf_tcp_poll_group", static c => ((TcpPollGroup)c!).Poll(), this, 0, _epollFd);
+            _timer = reactor.RegisterPoller("nvmf_tcp_timer", static c => ((TcpPollGroup)c!).CheckDeadlines(), this, 1_000_000 / 4);
+        }
+    }
+
+    public ITransport Transport => _transport;
+    internal TcpBufferPool Pool { get; }
+    internal int ConnectionCount { get; private set; }
+    internal long PollCount { get; private set; }
+
+    public void AddQpair(Qpair qpair)
+    {
+        var q = (TcpQpair)qpair;
+        if (_destroyed) { Libc.Close(q.Fd); q.Closed(); return; }
+        q.Attach(this);
+        int slot;
+        if (_freeSlots.Count > 0) { slot = _freeSlots.Pop(); _slots[slot] = q; }
+        else { slot = _slots.Count; _slots.Add(q); }
+        q.Slot = slot;
+        var ev = new Libc.EpollEvent { Events = Libc.EPOLLIN | Libc.EPOLLRDHUP, Data = (ulong)slot };
+        if (Libc.EpollCtl(_epollFd, Libc.EPOLL_CTL_ADD, q.Fd, &ev) != 0)
+        {
+            Serilog.Log.Error("tcp: epoll_ctl add failed: {Error}", Libc.StrError(Libc.LastErrno));
+            q.Close("epoll_ctl failed");
+            return;
+        }
+        ConnectionCount++;
+        // Bytes may already be waiting (the host sends ICReq right after connect).
+        q.OnReadable();
+        FlushDirty();
+    }
+
+    /// <summary>Forgets a closing connection (called from TcpQpair.Close before the fd is closed).</summary>
+    internal void Remove(TcpQpair q)
+    {
+        if (q.Slot < 0) return;
+        Libc.EpollCtl(_epollFd, Libc.EPOLL_CTL_DEL, q.Fd, null);
+        _slots[q.Slot] = null;
+        _freeSlots.Push(q.Slot);
+        q.Slot = -1;
+        ConnectionCount--;
+    }
+
+    internal void MarkDirty(TcpQpair q)
+    {
+        if (q.InDirtyList) return;
+        q.InDirtyList = true;
+        if (_dirtyCount == _dirty.Length) Array.Resize(ref _dirty, _dirty.Length * 2);
+        _dirty[_dirtyCount++] = q;
+    }
+
+    internal void WaitForBuffer(TcpRequest request)
+    {
+        request.NextWaiting = null;
+        if (_waitTail is null) _waitHead = request;
+        else _waitTail.NextWaiting = request;
+        _waitTail = request;
+    }
+
+    internal void CancelWait(TcpRequest request)
+    {
+        TcpRequest? prev = null;
+        for (var r = _waitHead; r is not null; prev = r, r = r.NextWaiting)
+        {
+            if (r != request) continue;
+            if (prev is null) _waitHead = r.NextWaiting;
+            else prev.NextWaiting = r.NextWaiting;
+            if (_waitTail == r) _waitTail = prev;
+            r.NextWaiting = null;
+            return;
+        }
+    }
+
+    private int Poll()
+    {
+        PollCount++;
+        int work = 0;
+        if (_waitHead is not null && Pool.HasFree) work += ServeWaiting();
+        work += FlushDirty();
+        int n = Libc.EpollWait(_epollFd, _events, MaxEventsPerPoll, 0);
+        for (int i = 0; i < n; i++)
+        {
+            int slot = (int)_events[i].Data;
+            uint events = _events[i].Events;
+            var q = slot < _slots.Count ? _slots[slot] : null;
+            if (q is null) continue;
+            work++;
+            if ((events & Libc.EPOLLOUT) != 0) MarkDirty(q);
+            if ((events & (Libc.EPOLLIN | Libc.EPOLLERR | Libc.EPOLLHUP | Libc.EPOLLRDHUP)) != 0) q.OnReadable();
+        }
+        work += FlushDirty();
+        return work;
+    }
+
+    private int ServeWaiting()
+    {
+        int served = 0;
+        while (_waitHead is { } r)
+        {
+            var q = (TcpQpair)r.Qpair;
+            if (!q.TryAssignBuffer(r)) break;
+            _waitHead = r.NextWaiting;
+            if (_waitHead is null) _waitTail = null;
+            r.NextWaiting = null;
+            served++;
+        }
+        return served;
+    }
+
+    private int FlushDirty()
+    {
+        int work = 0;
+        for (int i = 0; i < _dirtyCount; i++)
+        {
+            var q = _dirty[i];
+            q.InDirtyList = false;
+            if (q.Flush() > 0) work++;
+            bool blocked = q.HasPendingSends && q.RecvState != TcpRecvState.Closed;
+            if (blocked != q.WantWritable && q.Slot >= 0)
+            {
+                q.WantWritable = blocked;
+                var ev = new Libc.EpollEvent
+                {
+                    Events = Libc.EPOLLIN | Libc.EPOLLRDHUP | (blocked ? Libc.EPOLLOUT : 0),
+                    Data = (ulong)q.Slot,
+                };
+                Libc.EpollCtl(_epollFd, Libc.EPOLL_CTL_MOD, q.Fd, &ev);
+            }
+        }
+        _dirtyCount = 0;
+        return work;
+    }
+
+    private int CheckDeadlines()
+    {
+        long now = Stopwatch.GetTimestamp();
+        int work = 0;
+        for (int i = 0; i < _slots.Count; i++)
+        {
+            var q = _slots[i];
+            if (q is not null && now > q.DeadlineTicks) { q.OnDeadline(); work++; }
+        }
+        return work;
+    }
+
+    public JsonObject DumpStats() => new()
+    {
+        ["trtype"] = _transport.Name,
+        ["connections"] = ConnectionCount,
+        ["polls"] = PollCount,
+        ["pool_buffers_allocated"] = Pool.Allocated,
+        ["pool_buffers_in_use"] = Pool.InUse,
+    };
+
+    public void Destroy()
+    {
+        if (_destroyed) return;
+        _destroyed = true;
+        _poller?.Unregister();
+        _timer?.Unregister();
+        for (int i = 0; i < _slots.Count; i++) _slots[i]?.Close("transport destroyed");
+        Libc.Close(_epollFd);
+        NativeMemory.Free(_events);
+        Pool.Dispose();
+    }
+}

@@ -1,0 +1,43 @@
+// One command slot of a TCP qpair (SPDK struct spdk_nvmf_tcp_req): the core's Request plus the
+// transport's state, its own in-capsule data slot, the data buffer in use and a 256-byte native
+// area for the PDU headers it sends (C2HData, data digest, CapsuleResp, R2T). Preallocated per
+// qpair; TTAG = index + 1 (NVMe TCP Transport 1.0 §3.6.2.7).
+using Target.Core.Nvmf;
+
+namespace Target.Transports.Tcp;
+
+internal sealed unsafe class TcpRequest : Request
+{
+    public const int PduAreaSize = 256;
+    public const int C2HHeaderOffset = 0;      // up to 128 bytes (HPDA padding)
+    public const int DataDigestOffset = 128;   // 4 bytes
+    public const int ResponseOffset = 136;     // 28 bytes
+    public const int R2TOffset = 168;          // 28 bytes
+
+    public TcpRequest(Qpair qpair, ushort index, byte* icdSlot, int icdCapacity, byte* pduArea) : base(qpair, 1)
+    {
+        Index = index;
+        IcdSlot = icdSlot;
+        IcdCapacity = icdCapacity;
+        PduArea = pduArea;
+    }
+
+    public ushort Index { get; }
+    public ushort Ttag => (ushort)(Index + 1);
+    public byte* IcdSlot { get; }
+    public int IcdCapacity { get; }
+    public byte* PduArea { get; }
+
+    public TcpRequestState TcpState;
+    /// <summary>The data buffer (the ICD slot or a pool buffer); null when the command has no data.</summary>
+    public byte* Buffer;
+    public bool BufferFromPool;
+    /// <summary>The SGL length: bytes the command moves.</summary>
+    public uint TransferLength;
+    /// <summary>H2C bytes received so far (next expected DATAO).</summary>
+    public uint H2CReceived;
+    /// <summary>A data digest mismatch was seen: complete with Transient Transport Error.</summary>
+    public bool DataDigestError;
+    /// <summary>Link in the poll group's wait-for-buffer queue.</summary>
+    public TcpRequest? NextWaiting;
+}
