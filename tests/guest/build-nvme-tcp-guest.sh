@@ -17,6 +17,8 @@
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+# Bump when the initramfs contents change (module lists, layout): older caches are rebuilt.
+recipe=2
 cache_root=${NVMF_GUEST_CACHE:-/var/cache/nvmf-target-guest}
 rebuild=0
 while [ $# -gt 0 ]; do
@@ -54,7 +56,8 @@ key="${krel}_${kver}"
 dest="$cache_root/$key"
 log "kernel package $kpkg $kver -> $dest"
 
-if [ -f "$dest/.complete" ] && [ $rebuild = 0 ]; then
+is_current() { [ "$(cat "$1/.complete" 2>/dev/null)" = "recipe=$recipe" ]; }
+if is_current "$dest" && [ $rebuild = 0 ]; then
   log "reusing $dest"
   echo "$dest"; exit 0
 fi
@@ -152,12 +155,12 @@ cp "$R"/etc/modules-*.list "$work/"
 echo "$krel" > "$work/kernel-release"
 echo "$kpkg $kver" > "$work/kernel-package"
 rm -rf "$work/deb" "$work/kernel" "$work/root"
-touch "$work/.complete"
+echo "recipe=$recipe" > "$work/.complete"
 chmod 755 "$work"
 
 # Publish atomically. If another run won the race, keep its result.
 if [ -e "$dest" ]; then
-  if [ -f "$dest/.complete" ] && [ $rebuild = 0 ]; then
+  if is_current "$dest" && [ $rebuild = 0 ]; then
     log "another run finished first; reusing $dest"
   else
     old="$cache_root/.old.$$.$RANDOM"
@@ -168,6 +171,6 @@ if [ -e "$dest" ]; then
 else
   mv -T "$work" "$dest" 2>/dev/null || log "another run published $dest first; reusing it"
 fi
-[ -f "$dest/.complete" ] || { log "no complete build at $dest"; exit 1; }
+is_current "$dest" || { log "no complete build at $dest"; exit 1; }
 log "done: $(du -sh "$dest" | cut -f1)"
 echo "$dest"
