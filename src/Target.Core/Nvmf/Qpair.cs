@@ -98,6 +98,9 @@ public abstract class Qpair
 
     public bool IsClosed => _closed;
 
+    /// <summary>A fused FIRST (compare) waiting for its SECOND (write), NVMe §4.2 fused operations.</summary>
+    internal Request? PendingFusedFirst;
+
     /// <summary>Fills SQID/SQHD for a completion (NVMe-oF §3.3.2: SQHD advances per completion).</summary>
     internal void OnRequestCompleting(Request request)
     {
@@ -111,6 +114,11 @@ public abstract class Qpair
         {
             _sqHead = (ushort)(_sqHead == SqSize ? 0 : _sqHead + 1);
             request.Cqe.Sqhd = _sqHead;
+        }
+        if (request.PauseCounted is { } sub)
+        {
+            request.PauseCounted = null;
+            PollGroup?.OnSubsystemIoDone(sub);
         }
         if (Qid != 0 && request.Sqe.Opc != (byte)AdminOpcode.Fabrics) PollGroup?.CountCompletedIo();
     }

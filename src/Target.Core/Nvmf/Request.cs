@@ -57,6 +57,8 @@ public class Request : IBlockCompletion
     internal uint BlockCount;
     internal int PendingOps;
     internal BlockStatus FirstError;
+    /// <summary>Set when the request counts toward a subsystem's in-flight I/O (pause draining).</summary>
+    internal Subsystem? PauseCounted;
 
     public void ClearData()
     {
