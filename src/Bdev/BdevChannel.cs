@@ -10,7 +10,8 @@
 // per 1 ms timeslice). Credits are kept in thousandths (of an I/O, of a byte) so small per-slice
 // shares stay exact; an I/O may start while every applicable credit is positive and may drive it
 // negative (the debt is paid by later slices). I/O that finds no credit waits in a FIFO that a
-// 1 ms timed poller refills and drains; the poller exists only while limits are set.
+// 1 ms timed poller refills (by elapsed time, carry-over capped at 10 slices) and drains; the
+// poller exists only while limits are set.
 using System.Diagnostics;
 using Target.Core.Memory;
 using Target.Core.Nvmf;
@@ -21,6 +22,7 @@ namespace Target.Bdev;
 public sealed class BdevChannel
 {
     private const long QosSliceMicros = 1000;
+    private const int QosBurstSlices = 10;
     private static readonly Action<object?> s_finishDeferred = static o => { var io = (BdevIo)o!; io.Channel.Finish(io); };
     private static readonly PollerFn s_qosPoll = static c => ((BdevChannel)c!).QosPoll();
 
@@ -41,6 +43,7 @@ public sealed class BdevChannel
     private bool _qosActive;
     private BdevIo? _qosHead, _qosTail;
     private long _iosCredit, _rwBytesCredit, _rBytesCredit, _wBytesCredit;
+    private long _qosLastRefill;
     private Poller? _qosPoller;
 
     internal BdevChannel(Bdev bdev, Reactor reactor)
@@ -232,19 +235,26 @@ public sealed class BdevChannel
     private void QosRefill(bool reset)
     {
         BdevQosLimits l = _qosApplied;
-        long share = Math.Max(1, Volatile.Read(ref Bdev.ChannelCount));
+        long now = Stopwatch.GetTimestamp();
+        // Credit earned since the last refill, from elapsed time rather than a fixed slice, so a
+        // poller that runs late (busy or descheduled reactor) does not lower the rate.
+        double slices = reset ? 1.0 : (double)(now - _qosLastRefill) * 1_000_000 / Stopwatch.Frequency / QosSliceMicros;
+        _qosLastRefill = now;
+        double share = Math.Max(1, Volatile.Read(ref Bdev.ChannelCount));
         // Per 1 ms slice, in thousandths: IOs/s → IOs/ms*1000 == IOs/s; MiB/s → bytes/ms*1000 == MiB/s*1048576.
-        Refill(ref _iosCredit, (long)l.RwIosPerSec / share, reset);
-        Refill(ref _rwBytesCredit, (long)l.RwMbytesPerSec * 1048576 / share, reset);
-        Refill(ref _rBytesCredit, (long)l.RMbytesPerSec * 1048576 / share, reset);
-        Refill(ref _wBytesCredit, (long)l.WMbytesPerSec * 1048576 / share, reset);
+        Refill(ref _iosCredit, l.RwIosPerSec / share, slices, reset);
+        Refill(ref _rwBytesCredit, l.RwMbytesPerSec * 1048576.0 / share, slices, reset);
+        Refill(ref _rBytesCredit, l.RMbytesPerSec * 1048576.0 / share, slices, reset);
+        Refill(ref _wBytesCredit, l.WMbytesPerSec * 1048576.0 / share, slices, reset);
     }
 
-    private static void Refill(ref long credit, long quota, bool reset)
+    private static void Refill(ref long credit, double perSlice, double slices, bool reset)
     {
-        if (quota <= 0) { credit = long.MaxValue / 2; return; } // unlimited
-        if (reset) { credit = quota; return; }
-        credit = Math.Min(credit + quota, Math.Max(quota, 1));
+        if (perSlice <= 0) { credit = long.MaxValue / 2; return; } // unlimited
+        if (reset) { credit = (long)Math.Max(perSlice, 1); return; }
+        // Unused credit carries over for at most QosBurstSlices, bounding bursts after idle time.
+        double next = credit + perSlice * slices;
+        credit = (long)Math.Min(next, Math.Max(perSlice * QosBurstSlices, 1));
     }
 
     private bool QosTake(BdevIo io)
