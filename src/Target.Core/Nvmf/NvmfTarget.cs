@@ -122,7 +122,7 @@ public sealed class NvmfTarget
         catch (Exception e)
         {
             Serilog.Log.Error("nvmf: listen on {Address} failed: {Error}", address, e.Message);
-            return Rpc.RpcException.E.EIO;
+            return Target.Core.Rpc.RpcException.E.EIO;
         }
         _listenRefs[address] = 1;
         return 0;
