@@ -18,7 +18,7 @@ set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 # Bump when the initramfs contents change (module lists, layout): older caches are rebuilt.
-recipe=2
+recipe=3
 cache_root=${NVMF_GUEST_CACHE:-/var/cache/nvmf-target-guest}
 rebuild=0
 while [ $# -gt 0 ]; do
@@ -144,6 +144,13 @@ cp /bin/busybox "$R/bin/busybox"
 for a in $(/bin/busybox --list-full); do
   [ -e "$R/$a" ] || ln -s /bin/busybox "$R/$a"
 done
+# nvme-disc: reads the discovery log page via ioctl (busybox cannot); optional (needs gcc + libc6-dev).
+if command -v gcc >/dev/null && gcc -static -O2 -o "$R/bin/nvme-disc" "$here/nvme-disc.c" 2>"$work/gcc.err"; then
+  log "built nvme-disc (discovery log page reader)"
+else
+  log "could not build nvme-disc (gcc/libc6-dev missing?): discover mode will report sysfs only"
+  rm -f "$R/bin/nvme-disc"
+fi
 mknod -m 600 "$R/dev/console" c 5 1 2>/dev/null || true
 mknod -m 666 "$R/dev/null" c 1 3 2>/dev/null || true
 echo "$krel" > "$R/etc/kernel-release"

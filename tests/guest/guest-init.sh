@@ -122,7 +122,7 @@ discover)
     logtxt=$(/bin/nvme-disc /dev/nvme$inst 2>&1); lrc=$?
     echo "$logtxt" | sed 's/^/GUEST: discovery log: /'
     [ $lrc = 0 ] || fail "discovery log page read failed: $(echo "$logtxt" | tail -1)"
-    logtxt=" log=[$(echo "$logtxt" | grep -c '^entry') entries]"
+    logtxt=" log=[$(echo "$logtxt" | grep -c '^entry') entries:$(echo "$logtxt" | sed -n 's/^entry.* subnqn=\([^ ]*\).*/ \1/p' | tr -d '\n')]"
   fi
   echo 1 > $c/delete_controller || fail "delete_controller failed"
   [ "$sub" = nqn.2014-08.org.nvmexpress.discovery ] || fail "discovery controller subsysnqn is '$sub'"

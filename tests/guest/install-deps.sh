@@ -4,7 +4,7 @@
 # Usage: install-deps.sh [--vfio-user]   (--vfio-user adds debootstrap for build-vfio-user-qemu.sh)
 set -euo pipefail
 
-want=(qemu-system-x86 busybox-static cpio kmod ca-certificates)
+want=(qemu-system-x86 busybox-static cpio kmod ca-certificates gcc libc6-dev)  # gcc: nvme-disc.c
 for a in "$@"; do
   case "$a" in
     --vfio-user) want+=(debootstrap util-linux) ;;

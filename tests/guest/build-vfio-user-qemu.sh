@@ -1,0 +1,97 @@
+#!/usr/bin/env bash
+# Makes (or reuses) a Debian trixie chroot holding QEMU >= 10.1 (trixie-backports'
+# qemu-system-x86, which has the vfio-user-pci device; Debian 12's QEMU 7.2 does not).
+# debootstrap --variant=minbase trixie, the mirror read from this machine's apt sources.
+#
+# Usage: build-vfio-user-qemu.sh [--cache-root DIR] [--rebuild]
+#   --cache-root DIR  default $NVMF_GUEST_CACHE or /var/cache/nvmf-target-guest
+# Output: the chroot path on the last line of stdout (progress on stderr).
+# Concurrent runs are safe (build in a temp folder, then rename).
+set -euo pipefail
+cache_root=${NVMF_GUEST_CACHE:-/var/cache/nvmf-target-guest}
+rebuild=0
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --cache-root) cache_root=$2; shift 2 ;;
+    --rebuild) rebuild=1; shift ;;
+    -h|--help) sed -n '2,10p' "$0"; exit 0 ;;
+    *) echo "build-vfio-user-qemu.sh: unknown argument $1" >&2; exit 2 ;;
+  esac
+done
+log() { echo "build-vfio-user-qemu: $*" >&2; }
+recipe=1
+dest="$cache_root/vfio-user-qemu-trixie"
+
+is_current() { [ -x "$1/usr/bin/qemu-system-x86_64" ] && grep -q "^recipe=$recipe\$" "$1/.complete" 2>/dev/null; }
+if is_current "$dest" && [ $rebuild = 0 ]; then
+  log "reusing $dest ($(sed -n 's/^qemu=//p' "$dest/.complete"))"
+  echo "$dest"; exit 0
+fi
+command -v debootstrap >/dev/null || { log "no debootstrap: run tests/guest/install-deps.sh --vfio-user"; exit 1; }
+command -v unshare >/dev/null || { log "no unshare (util-linux)"; exit 1; }
+
+# The Debian mirror this machine uses (first non-security source), never a hard-coded host.
+mirror() {
+  local f
+  for f in /etc/apt/sources.list.d/*.sources; do
+    [ -f "$f" ] || continue
+    awk 'BEGIN{RS=""; FS="\n"}
+      { uris=""; suites=""; types="";
+        for (i=1;i<=NF;i++) { l=$i; if (l ~ /^[ \t]*#/) continue;
+          if (l ~ /^URIs:/) { sub(/^URIs:[ \t]*/,"",l); uris=l }
+          if (l ~ /^Suites:/) { sub(/^Suites:[ \t]*/,"",l); suites=l }
+          if (l ~ /^Types:/) { types=l } }
+        if (types ~ /deb([ \t]|$)/ && suites !~ /-security/ && uris != "") { split(uris,u,/[ \t]+/); print u[1]; exit } }' "$f"
+  done
+  for f in /etc/apt/sources.list /etc/apt/sources.list.d/*.list; do
+    [ -f "$f" ] || continue
+    awk '$1=="deb" && $0 !~ /-security/ { for (i=2;i<=NF;i++) if ($i !~ /^\[/ && $i !~ /\]$/ && $i ~ /:\/\//) { print $i; exit } }' "$f"
+  done
+}
+M=$(mirror | head -1)
+[ -n "$M" ] || { log "no Debian mirror found in the apt sources"; exit 1; }
+log "mirror from apt sources: $M"
+
+mkdir -p "$cache_root"
+work=$(mktemp -d "$cache_root/.vfio-build.XXXXXX")
+cleanup() {
+  # unmount anything left by an interrupted step before removing the tree
+  for m in proc sys dev; do umount -l "$work/$m" 2>/dev/null || true; done
+  rm -rf --one-file-system "$work"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+chmod 755 "$work"
+
+t0=$(date +%s)
+log "debootstrap --variant=minbase trixie (about a minute)"
+timeout 1200 debootstrap --variant=minbase trixie "$work" "$M" > "$work.debootstrap.log" 2>&1 \
+  || { tail -20 "$work.debootstrap.log" >&2; rm -f "$work.debootstrap.log"; log "debootstrap failed"; exit 1; }
+rm -f "$work.debootstrap.log"
+log "debootstrap done in $(( $(date +%s) - t0 )) s"
+
+cat > "$work/etc/apt/sources.list.d/backports.list" <<EOS
+deb $M trixie-backports main
+EOS
+log "apt-get install -t trixie-backports qemu-system-x86"
+timeout 1200 unshare --mount --propagation private sh -c '
+  set -e
+  mount -t proc proc "$1/proc"; mount --rbind /dev "$1/dev"; mount --rbind /sys "$1/sys"
+  cp /etc/resolv.conf "$1/etc/resolv.conf" 2>/dev/null || true
+  chroot "$1" sh -c "export DEBIAN_FRONTEND=noninteractive; apt-get update -q && apt-get install -y -q -t trixie-backports --no-install-recommends qemu-system-x86 && apt-get clean"
+' sh "$work" >&2
+qv=$(chroot "$work" qemu-system-x86_64 --version | head -1)
+log "installed: $qv"
+chroot "$work" qemu-system-x86_64 -device help 2>/dev/null | grep -q '"vfio-user-pci"' \
+  || { log "this QEMU has no vfio-user-pci device"; exit 1; }
+printf 'recipe=%s\nqemu=%s\n' "$recipe" "$qv" > "$work/.complete"
+
+if is_current "$dest" && [ $rebuild = 0 ]; then
+  log "another run finished first; reusing $dest"
+else
+  if [ -e "$dest" ]; then old="$cache_root/.old.$$.$RANDOM"; mv "$dest" "$old" 2>/dev/null || true; rm -rf --one-file-system "$old" 2>/dev/null || true; fi
+  mv -T "$work" "$dest" 2>/dev/null || log "another run published $dest first"
+fi
+is_current "$dest" || { log "no complete chroot at $dest"; exit 1; }
+log "done in $(( $(date +%s) - t0 )) s: $(du -sh "$dest" | cut -f1)"
+echo "$dest"
