@@ -1,7 +1,7 @@
 // Writes NVMe/TCP PDU headers (CH + PSH + HDGST + pad) and data digests into a caller-owned
 // send buffer (NVMe TCP Transport 1.0 §3.6; nvme-tcp.md §1.3–§1.9). Data itself is never copied
 // here: the caller sends it from its own buffers (gather I/O) and appends WriteDataDigest.
-// Every method returns the bytes it wrote and advances the cursor.
+// Every method returns the bytes it wrote and advances the cursor; reserved bytes are zeroed.
 using System.Buffers.Binary;
 using System.Runtime.InteropServices;
 using Target.Core.Nvme.Spec;
@@ -155,6 +155,7 @@ public ref struct PduWriter
     {
         Span<byte> dst = _buffer.Slice(_position, count);
         _position += count;
+        dst.Clear(); // reserved fields and padding are zero on the wire
         return dst;
     }
 }

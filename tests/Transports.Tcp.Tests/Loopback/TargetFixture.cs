@@ -1,0 +1,54 @@
+// A real NvmfTarget on two reactors with the TCP transport listening on 127.0.0.1 (ephemeral
+// port) and one subsystem over a MemoryBackend namespace.
+using System.Text.Json;
+using Target.Core.Nvmf;
+using Target.Core.Reactors;
+using Target.Transports.Tcp;
+
+namespace Transports.Tcp.Tests.Loopback;
+
+public sealed class TargetFixture : IAsyncLifetime
+{
+    public const string SubNqn = "nqn.2016-06.io.spdk:cnode1";
+    public const string HostNqn = "nqn.2014-08.org.nvmexpress:uuid:11111111-2222-3333-4444-555555555555";
+
+    internal ReactorSet Reactors { get; private set; } = null!;
+    internal NvmfTarget Target { get; private set; } = null!;
+    internal TcpTransport Transport { get; private set; } = null!;
+    internal MemoryBackend Backend { get; } = new("mem0", 512, 16384);
+    public int Port { get; private set; }
+
+    public async Task InitializeAsync()
+    {
+        Reactors = new ReactorSet(new[] { 0, Environment.ProcessorCount > 1 ? 1 : 0 });
+        Reactors.Start();
+        var registry = new TransportRegistry();
+        registry.Register(new TcpTransportFactory());
+        Target = new NvmfTarget(Reactors, registry, Backend);
+        var address = new ListenAddress("TCP", "IPv4", "127.0.0.1", "0");
+        Port = await Target.InvokeAsync(async () =>
+        {
+            var options = new TransportOptions();
+            using var doc = JsonDocument.Parse("{\"trtype\":\"TCP\",\"c2h_success\":true}");
+            var transport = (TcpTransport)registry.Find("tcp")!.Create(Target, options, doc.RootElement);
+            Transport = transport;
+            await Target.AddTransportAsync(transport);
+            var s = Target.CreateSubsystem(SubNqn)!;
+            s.AllowAnyHost = true;
+            s.SerialNumber = "SPDK00000000000001";
+            var (nsid, errno) = await s.AddNamespaceAsync("mem0", 1, null, null, null, 0);
+            Assert.Equal(0, errno);
+            Assert.Equal(1u, nsid);
+            Assert.Equal(0, await s.AddListenerAsync(address));
+            await s.StartAsync();
+            return await transport.GetBoundPortAsync(address);
+        });
+        Assert.True(Port > 0);
+    }
+
+    public async Task DisposeAsync()
+    {
+        await Target.InvokeAsync(async () => { await Transport.DestroyAsync(); return true; });
+        await Reactors.StopAsync();
+    }
+}
