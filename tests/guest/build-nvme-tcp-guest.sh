@@ -41,8 +41,13 @@ fi
 
 # Which kernel package? (e.g. linux-image-6.1.0-56-amd64, version 6.1.192-2)
 resolve() {
-  kpkg=$(apt-cache depends linux-image-amd64 2>/dev/null | awk '/Depends: linux-image-[0-9]/{print $2; exit}')
-  [ -n "$kpkg" ] && kver=$(apt-cache show --no-all-versions "$kpkg" 2>/dev/null | awk '/^Version:/{print $2; exit}')
+  # One apt-cache call: the meta package pins its kernel, "Depends: linux-image-X (= V)".
+  local dep
+  dep=$(apt-cache show --no-all-versions linux-image-amd64 2>/dev/null | sed -n 's/^Depends: *\(linux-image-[0-9][^ ,]*\)\( *(= *\([^)]*\))\)\?.*/\1 \3/p' | head -1)
+  kpkg=${dep%% *}; kver=${dep#* }
+  if [ -n "$kpkg" ] && [ -z "$kver" -o "$kver" = "$dep" ]; then
+    kver=$(apt-cache show --no-all-versions "$kpkg" 2>/dev/null | awk '/^Version:/{print $2; exit}')
+  fi
   [ -n "${kpkg:-}" ] && [ -n "${kver:-}" ]
 }
 kpkg=; kver=

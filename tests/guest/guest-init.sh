@@ -234,7 +234,8 @@ io|pci)
     [ -e $c ] && fail "nvme$inst still present 10 s after delete_controller"
     say "controller nvme$inst deleted"
   fi
-  finish PASS "mode=$mode dev=$dev size=$size lbs=$lbs hwq=$hwq patterns=$n model='$model' serial='$serial' fw='$fw' $CONNECT_REPLY"
+  extra=$CONNECT_REPLY; [ $mode = pci ] && extra="jobs=$jobs"
+  finish PASS "mode=$mode dev=$dev size=$size lbs=$lbs hwq=$hwq patterns=$n model='$model' serial='$serial' fw='$fw' $extra"
   ;;
 nvmet)
   # A Linux NVMe/TCP target on a RAM disk (for checking these scripts against a known-good peer).

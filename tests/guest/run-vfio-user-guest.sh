@@ -6,13 +6,16 @@
 #
 # Usage: run-vfio-user-guest.sh --socket DIR/cntrl [--timeout SECS (300)] [--jobs N (2)]
 #          [--bios FILE (e.g. qboot.rom: no firmware NVMe driver)] [--log FILE] [--quiet]
+#        run-vfio-user-guest.sh --emulated [...]   self-check of the guest side: QEMU's own
+#          emulated NVMe controller on a 64 MiB temp image instead of the vfio-user device
 # Exit status: 0 only when the guest printed "GUEST-RESULT: PASS"; 1 otherwise; 2 usage.
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-sock=; tmo=300; jobs=2; logfile=; quiet=0; bios=
+sock=; emulated=0; tmo=300; jobs=2; logfile=; quiet=0; bios=
 while [ $# -gt 0 ]; do
   case "$1" in
     --socket) sock=$2; shift 2 ;;
+    --emulated) emulated=1; sock=/tmp/unused/cntrl; shift ;;
     --timeout) tmo=$2; shift 2 ;;
     --jobs) jobs=$2; shift 2 ;;
     --bios) bios=$2; shift 2 ;;
@@ -26,7 +29,7 @@ done
 [[ "$tmo" =~ ^[0-9]+$ && "$jobs" =~ ^[0-9]+$ ]] || { echo "run-vfio-user-guest.sh: bad number" >&2; exit 2; }
 sock=$(realpath -m "$sock"); sockdir=$(dirname "$sock")
 [[ "$sock" =~ ^[A-Za-z0-9/._-]+$ ]] || { echo "run-vfio-user-guest.sh: socket path must be plain" >&2; exit 2; }
-[ -d "$sockdir" ] || { echo "run-vfio-user-guest.sh: no folder $sockdir" >&2; exit 1; }
+[ $emulated = 1 ] || [ -d "$sockdir" ] || { echo "run-vfio-user-guest.sh: no folder $sockdir" >&2; exit 1; }
 
 cache=$("$here/build-nvme-tcp-guest.sh" | tail -1)
 chroot_dir=$("$here/build-vfio-user-qemu.sh" | tail -1)
@@ -50,7 +53,11 @@ if [ -n "$bios" ]; then
   case "$bios" in */*) cp "$bios" "$tmp/bios.bin"; biosopt=(-bios "$tmp/bios.bin") ;; *) biosopt=(-bios "$bios") ;; esac
 fi
 
-dev="{\"driver\":\"vfio-user-pci\",\"id\":\"vfu0\",\"socket\":{\"type\":\"unix\",\"path\":\"$sock\"}}"
+devopt=(-device "{\"driver\":\"vfio-user-pci\",\"id\":\"vfu0\",\"socket\":{\"type\":\"unix\",\"path\":\"$sock\"}}")
+if [ $emulated = 1 ]; then
+  truncate -s 64M "$tmp/disk.img"; sockdir=$tmp
+  devopt=(-drive "file=$tmp/disk.img,if=none,id=d0,format=raw" -device nvme,serial=selfcheck,drive=d0)
+fi
 start=$(date +%s.%N)
 # unshare --mount keeps the bind mounts private; `exec` keeps one PID from unshare to QEMU.
 unshare --mount --propagation private sh -c '
@@ -65,7 +72,7 @@ unshare --mount --propagation private sh -c '
     -machine q35,memory-backend=mem -object memory-backend-memfd,id=mem,size=512M,share=on \
     "${biosopt[@]}" -kernel "$tmp/bzImage" -initrd "$tmp/initrd" \
     -append "console=ttyS0 panic=-1 quiet loglevel=4 gt_mode=pci gt_jobs=$jobs" \
-    -nic none -device "$dev" \
+    -nic none "${devopt[@]}" \
   </dev/null >"$log" 2>&1 &
 qpid=$!
 
