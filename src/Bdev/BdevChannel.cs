@@ -82,6 +82,7 @@ public sealed class BdevChannel
     internal int Submit(BdevIoType type, ulong offsetBlocks, ulong numBlocks, ReadOnlySpan<IoVec> data,
         IBdevIoCompletion? callback, IBlockCompletion? blockCallback, object? context)
     {
+        Reactor.AssertCurrent();
         if (_destroyed) return -BdevErrno.ENODEV;
         BdevIo? io = _free;
         if (io is null) return -BdevErrno.ENOMEM;

@@ -39,6 +39,7 @@ public sealed class BdevRegistry
     /// <summary>0, -EINVAL (empty name) or -EEXIST (name, alias or UUID taken).</summary>
     public int Register(Bdev bdev)
     {
+        Reactors.Main.AssertCurrent();
         if (string.IsNullOrEmpty(bdev.Name)) return -BdevErrno.EINVAL;
         if (bdev.Uuid == Guid.Empty) bdev.Uuid = Guid.NewGuid();
         string uuid = bdev.Uuid.ToString();
@@ -77,6 +78,7 @@ public sealed class BdevRegistry
     /// </summary>
     public int Open(string name, bool write, BdevEventHandler? onEvent, object? eventContext, out BdevDesc? desc)
     {
+        Reactors.Main.AssertCurrent();
         desc = null;
         Bdev? bdev = Find(name);
         if (bdev is null) return -BdevErrno.ENODEV;
@@ -108,6 +110,7 @@ public sealed class BdevRegistry
     /// </summary>
     public Task UnregisterAsync(Bdev bdev)
     {
+        Reactors.Main.AssertCurrent();
         if (bdev.Unregistering is not null) return bdev.Unregistering;
         bdev.IsRemoving = true;
         _bdevs.Remove(bdev);
@@ -129,6 +132,14 @@ public sealed class BdevRegistry
             catch (Exception e) { Serilog.Log.Error(e, "bdev {Name}: destruct failed", bdev.Name); }
         });
         Serilog.Log.Information("bdev {Name} unregistered", bdev.Name);
+    }
+
+    /// <summary>Shutdown: unregisters every bdev, newest first (frees malloc memory, closes aio files).</summary>
+    public async Task UnregisterAllAsync()
+    {
+        Reactors.Main.AssertCurrent();
+        for (int i = _bdevs.Count - 1; i >= 0; i = Math.Min(i - 1, _bdevs.Count - 1))
+            await UnregisterAsync(_bdevs[i]);
     }
 
     /// <summary>Waits (polling on this reactor) up to <paramref name="timeoutMs"/> for a bdev to appear.</summary>

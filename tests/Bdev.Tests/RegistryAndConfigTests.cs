@@ -74,6 +74,16 @@ public sealed class RegistryAndConfigTests
     }
 
     [Fact]
+    public async Task UnregisterAllEmptiesTheRegistry()
+    {
+        await using var host = new BdevTestHost(0);
+        await host.Rpc.CallAsync("bdev_malloc_create", "{\"num_blocks\":64,\"block_size\":512}");
+        await host.Rpc.CallAsync("bdev_null_create", "{\"name\":\"N\",\"num_blocks\":64,\"block_size\":512}");
+        await host.Reactors.Main.InvokeAsync(() => host.Registry.UnregisterAllAsync());
+        Assert.Empty((await host.Rpc.CallAsync("bdev_get_bdevs"))!.AsArray());
+    }
+
+    [Fact]
     public async Task SaveConfigReplaysToTheSameBdevs()
     {
         JsonArray config;
