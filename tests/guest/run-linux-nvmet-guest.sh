@@ -35,7 +35,7 @@ cleanup() {
   rm -rf "$tmp"
 }
 trap cleanup EXIT
-trap 'exit 0' INT TERM
+trap 'cleanup; trap - EXIT; exit 0' INT TERM
 log=${logfile:-$tmp/console.log}
 mkdir "$tmp/ov"; install -m 755 "$here/guest-init.sh" "$tmp/ov/init"
 (cd "$tmp/ov" && echo init | cpio -o -H newc --quiet | gzip) > "$tmp/ov.cpio.gz"
@@ -56,7 +56,7 @@ while kill -0 "$qpid" 2>/dev/null && [ "$(date +%s)" -lt "$deadline" ]; do
     [ -z "$ready" ] || touch "$ready"
   fi
   if grep -q 'GUEST-RESULT: FAIL' "$log"; then break; fi
-  sleep 0.2
+  sleep 0.2 & wait $! || true
 done
 if [ $is_ready = 0 ]; then
   echo "run-linux-nvmet-guest.sh: target never became ready"; tr -d '\r' < "$log"; exit 1

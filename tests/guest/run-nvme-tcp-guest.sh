@@ -55,7 +55,7 @@ cleanup() {
   rm -rf "$tmp"
 }
 trap cleanup EXIT
-trap 'exit 130' INT TERM
+trap 'cleanup; trap - EXIT; exit 130' INT TERM
 log=${logfile:-$tmp/console.log}
 : > "$log"
 
@@ -92,7 +92,7 @@ while kill -0 "$qpid" 2>/dev/null; do
     fi
   fi
   if [ "$(date +%s)" -ge "$deadline" ]; then timed_out=1; kill -KILL "$qpid" 2>/dev/null || true; break; fi
-  sleep 0.2
+  sleep 0.2 & wait $! || true
 done
 wait "$qpid" 2>/dev/null || true
 qpid=
