@@ -591,9 +591,11 @@ internal sealed unsafe class TcpQpair : Qpair
         _resourcesFreed = true;
         for (int s = 1; s < _stateCount.Length; s++)
         {
-            if (_stateCount[s] != 0)
-                Serilog.Log.Error("tcp {Peer}: {Count} requests leaked in state {State}", _peerAddress, _stateCount[s], (TcpRequestState)s);
+            if (_stateCount[s] == 0) continue;
+            Serilog.Log.Error("tcp {Peer}: {Count} requests leaked in state {State}", _peerAddress, _stateCount[s], (TcpRequestState)s);
+            _transport.CountLeakedRequests(_stateCount[s]);
         }
+        _transport.CountQpairFreed();
         _send?.Dispose();
         NativeMemory.AlignedFree(_rbuf);
         NativeMemory.AlignedFree(_icdSlab);

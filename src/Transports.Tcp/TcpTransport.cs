@@ -22,6 +22,8 @@ public sealed class TcpTransport : ITransport
     private readonly List<TcpListener> _listeners = new();
     private Poller? _acceptor;
     private long _termReqs;
+    private long _leakedRequests;
+    private long _qpairsFreed;
 
     public TcpTransport(NvmfTarget target, TransportOptions options, TcpTransportOptions tcpOptions)
     {
@@ -37,6 +39,13 @@ public sealed class TcpTransport : ITransport
     public long TermReqsSent => Interlocked.Read(ref _termReqs);
 
     internal void CountTermReq() => Interlocked.Increment(ref _termReqs);
+    internal void CountLeakedRequests(int count) => Interlocked.Add(ref _leakedRequests, count);
+    internal void CountQpairFreed() => Interlocked.Increment(ref _qpairsFreed);
+
+    /// <summary>Requests found outside Free when a closed qpair released its memory (must stay 0).</summary>
+    public long LeakedRequests => Interlocked.Read(ref _leakedRequests);
+    /// <summary>Closed qpairs whose requests all came back and whose memory was released.</summary>
+    public long QpairsFreed => Interlocked.Read(ref _qpairsFreed);
 
     /// <summary>The port a listener actually bound (for trsvcid "0" in tests); -1 if not listening.</summary>
     public Task<int> GetBoundPortAsync(ListenAddress address) => _target.InvokeAsync(() =>

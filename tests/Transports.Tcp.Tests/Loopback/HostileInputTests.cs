@@ -26,6 +26,7 @@ public class HostileInputTests : IClassFixture<TargetFixture>
 
     private void StillServes()
     {
+        Assert.Equal(0, _f.Transport.LeakedRequests);
         using var good = TestHost.OpenAdmin(_f.Port);
         var id = new byte[4096];
         Assert.True(good.Execute(new SubmissionEntry { Opc = 0x06, Cdw10 = 1 }, read: id).NvmeStatus.IsSuccess);
@@ -179,8 +180,10 @@ public class HostileInputTests : IClassFixture<TargetFixture>
         var b = new byte[24 + 1000];
         new PduWriter(b).WriteH2CData(77, r2t.Ttag, 0, 32768, false, false, false, 0);
         io.Send(b); // header + part of the data, then vanish
+        long freed = _f.Transport.QpairsFreed;
         io.Dispose();
-        Thread.Sleep(100);
+        for (int t = 0; t < 100 && _f.Transport.QpairsFreed == freed; t++) Thread.Sleep(10);
+        Assert.True(_f.Transport.QpairsFreed > freed, "the dropped qpair released its requests and memory");
         StillServes();
     }
 

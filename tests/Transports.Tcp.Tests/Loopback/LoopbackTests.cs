@@ -132,5 +132,21 @@ public class LoopbackTests : IClassFixture<TargetFixture>
         }
         var (h, _) = host.ReadPdu();
         Assert.Equal(Target.Transports.Tcp.Pdu.PduType.ICResp, h.Type);
+        host.SetNegotiated(true, false);
+
+        // The admin Connect capsule + its 1024 bytes of in-capsule data, one byte per send.
+        var sqe = TestHost.ConnectSqe(0, 31);
+        sqe.Cid = 1;
+        sqe.Flags = 0x40;
+        sqe.SglIdentifier = 0x01;
+        sqe.SglLength = 1024;
+        var capsule = new byte[80 + 1024];
+        int hdr = new Target.Transports.Tcp.Pdu.PduWriter(capsule).WriteCapsuleCmd(in sqe, 1024, true, false, 0);
+        TestHost.ConnectData(0xFFFF, TargetFixture.SubNqn, TargetFixture.HostNqn).CopyTo(capsule, hdr);
+        for (int i = 0; i < hdr + 1024; i++) host.Send(capsule.AsSpan(i, 1));
+        var (rh, resp) = host.ReadPdu();
+        Assert.Equal(Target.Transports.Tcp.Pdu.PduType.CapsuleResp, rh.Type);
+        var cqe = System.Runtime.InteropServices.MemoryMarshal.Read<Target.Transports.Tcp.Pdu.CapsuleResponse>(resp).Cqe;
+        Assert.True(cqe.NvmeStatus.IsSuccess, cqe.NvmeStatus.ToString());
     }
 }

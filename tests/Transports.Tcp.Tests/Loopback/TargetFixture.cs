@@ -20,7 +20,9 @@ public sealed class TargetFixture : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        Reactors = new ReactorSet(new[] { 0, Environment.ProcessorCount > 1 ? 1 : 0 });
+        Reactors = Environment.GetEnvironmentVariable("TCP_TEST_ONE_REACTOR") == "1"
+            ? new ReactorSet(new[] { 0 }, Environment.GetEnvironmentVariable("TCP_TEST_BUSY") == "1")
+            : new ReactorSet(new[] { 0, Environment.ProcessorCount > 1 ? 1 : 0 });
         Reactors.Start();
         var registry = new TransportRegistry();
         registry.Register(new TcpTransportFactory());

@@ -56,6 +56,13 @@ internal sealed class TestHost : IDisposable
         return resp;
     }
 
+    /// <summary>Sets the digests a raw ICReq negotiated (when Initialize was not used).</summary>
+    public void SetNegotiated(bool headerDigest, bool dataDigest)
+    {
+        HeaderDigest = _limits.HeaderDigest = headerDigest;
+        DataDigest = _limits.DataDigest = dataDigest;
+    }
+
     /// <summary>Reads one whole PDU (validated by PduReader with host-side limits).</summary>
     public (PduHeaderInfo Header, byte[] Pdu) ReadPdu()
     {
