@@ -74,16 +74,22 @@ public sealed class NvmeController : IDisposable
     public static Task<NvmeController> ConnectAsync(TcpHostOptions options, CancellationToken cancellationToken = default) =>
         Task.Run(() => Connect(options), cancellationToken);
 
-    public static NvmeController Connect(TcpHostOptions options) => Connect(options, discovery: false);
+    public static NvmeController Connect(TcpHostOptions options) => Connect(options, discovery: false, createIoQpairs: true);
 
-    internal static NvmeController Connect(TcpHostOptions options, bool discovery)
+    /// <summary>
+    /// Brings the controller up and asks for <see cref="TcpHostOptions.IoQueues"/> queues (Number of
+    /// Queues) but connects none: the caller creates them with CreateIoQpair, e.g. on its own threads.
+    /// </summary>
+    public static NvmeController ConnectWithoutIoQpairs(TcpHostOptions options) => Connect(options, discovery: false, createIoQpairs: false);
+
+    internal static NvmeController Connect(TcpHostOptions options, bool discovery, bool createIoQpairs = true)
     {
         var admin = TcpHostQpair.Connect(options, 0, options.AdminQueueDepth, TcpHostQpair.DynamicControllerId,
             options.KeepAliveTimeoutMs, TcpHostQpair.AdminInCapsuleLimit);
         var ctrl = new NvmeController(options, admin);
         try
         {
-            ctrl.Initialize(discovery);
+            ctrl.Initialize(discovery, createIoQpairs);
             return ctrl;
         }
         catch
@@ -93,7 +99,7 @@ public sealed class NvmeController : IDisposable
         }
     }
 
-    private void Initialize(bool discovery)
+    private void Initialize(bool discovery, bool createIoQpairs)
     {
         Cap = PropertyGet(ControllerRegisters.Cap, eightBytes: true);
         Version = (uint)PropertyGet(ControllerRegisters.Vs, eightBytes: false);
@@ -113,7 +119,8 @@ public sealed class NvmeController : IDisposable
             var ns = IdentifyNamespace(nsid);
             if (ns != null) _namespaces.Add(ns);
         }
-        for (int i = 0; i < _options.IoQueues; i++) CreateIoQpair();
+        if (createIoQpairs)
+            for (int i = 0; i < _options.IoQueues; i++) CreateIoQpair();
     }
 
     private void Enable()
