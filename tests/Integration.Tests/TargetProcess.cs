@@ -30,13 +30,21 @@ public sealed class TargetProcess : IAsyncDisposable
 
     private static string FindRoot()
     {
-        var dir = new DirectoryInfo(AppContext.BaseDirectory);
-        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "Target.sln"))) dir = dir.Parent;
-        return dir?.FullName ?? throw new InvalidOperationException("repository root not found");
+        // The test binaries may live outside the checkout (--artifacts-path): fall back to this source file's place.
+        foreach (string start in new[] { AppContext.BaseDirectory, SourceDirectory() })
+        {
+            var dir = new DirectoryInfo(start);
+            while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "Target.sln"))) dir = dir.Parent;
+            if (dir is not null) return dir.FullName;
+        }
+        throw new InvalidOperationException("repository root not found");
     }
 
+    private static string SourceDirectory([System.Runtime.CompilerServices.CallerFilePath] string path = "") =>
+        Path.GetDirectoryName(path) ?? "/";
+
     /// <summary>Starts the target; waits until its RPC socket answers unless <paramref name="waitForRpc"/> is false.</summary>
-    public static async Task<TargetProcess> StartAsync(string args = "", bool waitForRpc = true, string? socket = null)
+    public static async Task<TargetProcess> StartAsync(string args = "", bool waitForRpc = true, string? socket = null, bool withCoreLocks = false)
     {
         string dir = Directory.CreateTempSubdirectory("tgt-").FullName;
         socket ??= Path.Combine(dir, "spdk.sock");
@@ -46,7 +54,8 @@ public sealed class TargetProcess : IAsyncDisposable
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        foreach (var a in $"-r {socket} -m 0x1 --disable-cpumask-locks {args}".Split(' ', StringSplitOptions.RemoveEmptyEntries))
+        string locks = withCoreLocks ? "" : "--disable-cpumask-locks";
+        foreach (var a in $"-r {socket} -m 0x1 {locks} {args}".Split(' ', StringSplitOptions.RemoveEmptyEntries))
             psi.ArgumentList.Add(a);
         var p = Process.Start(psi) ?? throw new InvalidOperationException("could not start nvmf_tgt");
         var t = new TargetProcess(p, dir, socket);
