@@ -12,13 +12,18 @@ namespace Target.Rpc;
 
 internal sealed class RpcConnection : IAsyncDisposable
 {
+    /// <summary>How long closing waits for answers already being prepared (spdk_kill_instance's, say).</summary>
+    private static readonly TimeSpan s_closeGrace = TimeSpan.FromMilliseconds(250);
+
     private readonly JsonRpc _rpc;
+    private readonly SpdkMessageHandler _handler;
     private readonly MethodRegistry _registry;
 
     public RpcConnection(Socket socket, MethodRegistry registry)
     {
         _registry = registry;
-        _rpc = new SpdkJsonRpc(new SpdkMessageHandler(new NetworkStream(socket, ownsSocket: true), () => HungUp(socket)))
+        _handler = new SpdkMessageHandler(new NetworkStream(socket, ownsSocket: true), () => HungUp(socket));
+        _rpc = new SpdkJsonRpc(_handler)
         {
             CancelLocallyInvokedMethodsWhenConnectionIsClosed = true,
         };
@@ -38,6 +43,14 @@ internal sealed class RpcConnection : IAsyncDisposable
             // A client that vanishes mid-answer ends here; nothing to report to anyone.
             Serilog.Log.ForContext<RpcConnection>().Debug(e, "JSON-RPC connection ended with an error");
         }
+    }
+
+    /// <summary>Closes the connection on server stop, after a short grace for answers still owed: SPDK
+    /// answers spdk_kill_instance before its app stops, and so should this server.</summary>
+    public async Task CloseAsync()
+    {
+        await _handler.WaitAnsweredAsync(s_closeGrace, CancellationToken.None).ConfigureAwait(false);
+        _rpc.Dispose();
     }
 
     public ValueTask DisposeAsync()

@@ -8,8 +8,8 @@
 //   process or server holds it, start fails with SPDK's "RPC Unix domain socket path <path> in use.
 //   Specify another.". Holding the lock makes it safe to unlink a stale socket file before bind.
 //   At most 64 connections are served at once (SPDK_JSONRPC_MAX_CONNS); later ones wait in the
-//   listen backlog. Stop: stop accepting, unlink the socket, close every connection, then remove
-//   and unlock the lock file. All of this is async on the thread pool: it is the control path.
+//   listen backlog. Stop: stop accepting, unlink the socket, close every connection (after up to
+//   250 ms for answers still owed), then remove and unlock the lock file. All of this is async on the thread pool: it is the control path.
 //
 // Per connection (RpcConnection): a StreamJsonRpc JsonRpc driven by our own message handler,
 //   SpdkMessageHandler (a MessageHandlerBase with SystemTextJsonFormatter as its message factory).
@@ -129,7 +129,7 @@ public sealed class RpcServer : IAsyncDisposable
         try { File.Delete(Path); }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException) { }
         await _acceptLoop!.ConfigureAwait(false);
-        foreach (var connection in _connections.Keys) await connection.DisposeAsync().ConfigureAwait(false);
+        await Task.WhenAll(_connections.Keys.Select(c => c.CloseAsync())).ConfigureAwait(false);
         await Task.WhenAll(_connections.Values).ConfigureAwait(false);
         _lock!.Dispose();
         s_log.Information("RPC server on {Path} stopped", Path);

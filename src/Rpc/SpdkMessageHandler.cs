@@ -34,7 +34,7 @@ internal sealed class SpdkMessageHandler : MessageHandlerBase
     public const string DispatchMethod = "$spdk/dispatch";
 
     private static readonly Serilog.ILogger s_log = Serilog.Log.ForContext<SpdkMessageHandler>();
-    private static readonly TimeSpan s_hangupCheckInterval = TimeSpan.FromMilliseconds(100);
+    private static readonly TimeSpan s_answerPollInterval = TimeSpan.FromMilliseconds(10);
 
     private readonly Stream _stream;
     private readonly Func<bool>? _peerClosed;
@@ -46,7 +46,6 @@ internal sealed class SpdkMessageHandler : MessageHandlerBase
     private long _lastId;
     private bool _parseError;
     private bool _inputEnded;
-    private TaskCompletionSource? _allAnswered;
 
     /// <param name="peerClosed">Tells whether the client has closed both directions (not merely
     /// shut down its sending side); null when the transport cannot tell.</param>
@@ -74,7 +73,7 @@ internal sealed class SpdkMessageHandler : MessageHandlerBase
             }
             if (_inputEnded)
             {
-                await WaitAllAnsweredAsync(cancellationToken).ConfigureAwait(false);
+                await WaitAnsweredAsync(Timeout.InfiniteTimeSpan, cancellationToken).ConfigureAwait(false);
                 return null;
             }
 
@@ -122,7 +121,6 @@ internal sealed class SpdkMessageHandler : MessageHandlerBase
         {
             await WriteAsync(response, cancellationToken).ConfigureAwait(false);
         }
-        if (_pending.IsEmpty) Volatile.Read(ref _allAnswered)?.TrySetResult();
     }
 
     protected override ValueTask FlushAsync(CancellationToken cancellationToken) => new(_stream.FlushAsync(cancellationToken));
@@ -178,20 +176,16 @@ internal sealed class SpdkMessageHandler : MessageHandlerBase
         };
     }
 
-    private async Task WaitAllAnsweredAsync(CancellationToken cancellationToken)
+    /// <summary>
+    /// Waits until every call read so far has been answered, the client has closed its socket
+    /// altogether (nobody would read the answers) or <paramref name="limit"/> has passed.
+    /// Polls: it runs only at the end of a connection, and answers are rarely slow.
+    /// </summary>
+    public async Task WaitAnsweredAsync(TimeSpan limit, CancellationToken cancellationToken)
     {
-        var signal = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        Interlocked.Exchange(ref _allAnswered, signal);
-        while (!_pending.IsEmpty && _peerClosed?.Invoke() != true)
-        {
-            try
-            {
-                await signal.Task.WaitAsync(s_hangupCheckInterval, cancellationToken).ConfigureAwait(false);
-            }
-            catch (TimeoutException)
-            {
-            }
-        }
+        long deadline = limit == Timeout.InfiniteTimeSpan ? long.MaxValue : Environment.TickCount64 + (long)limit.TotalMilliseconds;
+        while (!_pending.IsEmpty && _peerClosed?.Invoke() != true && Environment.TickCount64 < deadline)
+            await Task.Delay(s_answerPollInterval, cancellationToken).ConfigureAwait(false);
     }
 
     private async Task WriteAsync(byte[] bytes, CancellationToken cancellationToken)

@@ -200,6 +200,27 @@ public class FrameworkMethodTests
         Assert.Equal([delivered], server.App.Signals);
     }
 
+    [Fact]
+    public async Task SpdkKillInstanceIsAnsweredEvenWhenTheServerStopsAtOnce()
+    {
+        await using var server = await TestServer.StartAsync();
+        Task? stopping = null;
+        server.App.OnShutdown = _ =>
+        {
+            // The app stops the server from another thread; let it get as far as closing connections
+            // before this handler returns its answer.
+            stopping = Task.Run(server.Server.StopAsync);
+            Assert.True(SpinWait.SpinUntil(() => !File.Exists(server.Path), 5000));
+            Thread.Sleep(50);
+        };
+        await using var client = await server.ConnectAsync();
+        await client.SendAsync(RawClient.Request("spdk_kill_instance", new { sig_name = "SIGTERM" }, 3));
+
+        Assert.True((bool?)Json.AssertResult(await client.ReadJsonAsync(), 3));
+        await client.AssertClosedAsync();
+        await stopping!.WaitAsync(TimeSpan.FromSeconds(10));
+    }
+
     [Theory]
     [InlineData(null)]
     [InlineData("{}")]

@@ -23,6 +23,9 @@ internal sealed class FakeAppLifecycle : IAppLifecycle
     public int InitCalls => Volatile.Read(ref _initCalls);
     public ConcurrentQueue<string> Signals { get; } = new();
 
+    /// <summary>Runs inside RequestShutdown, as the app's shutdown would start there.</summary>
+    public Action<string>? OnShutdown { get; set; }
+
     public async Task StartInitAsync()
     {
         Interlocked.Increment(ref _initCalls);
@@ -30,7 +33,11 @@ internal sealed class FakeAppLifecycle : IAppLifecycle
         if (FailInit) throw new InvalidOperationException("subsystem init failed");
     }
 
-    public void RequestShutdown(string signalName) => Signals.Enqueue(signalName);
+    public void RequestShutdown(string signalName)
+    {
+        Signals.Enqueue(signalName);
+        OnShutdown?.Invoke(signalName);
+    }
 }
 
 internal sealed class FakeSubsystem(string name, string[] dependsOn, JsonArray? config) : IConfigSubsystem
