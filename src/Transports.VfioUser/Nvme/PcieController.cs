@@ -1,0 +1,240 @@
+// The emulated NVMe controller behind BAR0 (SPDK struct nvmf_vfio_user_ctrlr; NVMe Base 2.0
+// §3.5.1 "Controller Initialization", §3.6 "Shutdown"; vfio-user.md §3.3–3.8). Owns the register
+// file, the doorbell page, the current enable cycle (ControllerSession) and the controller-level
+// flags (fatal status, quiesce).
+//
+// CC writes: EN 0→1 starts a session — an admin queue pair from AQA/ASQ/ACQ connected through the
+// core's Fabrics Connect, then a Property Set of CC so the core controller reports RDY; EN 1→0
+// tears the session down (core controller destroyed, I/O queues dropped) and CSTS.RDY stays 1
+// until every queue is gone; SHN forwards a Property Set of CC, SHST reads "occurring" until the
+// I/O queues are gone. CSTS.CFS is raised on host errors (bad doorbells, queue overflow) or when
+// the core drops the controller.
+//
+// Threads: BAR0 accesses, DMA and reset callbacks run on the endpoint reactor; queue work runs on
+// the qpairs' reactors. Quiesce: set the flag, then a message to every other poll-group reactor;
+// when all have run, no poll there is touching guest memory and the endpoint may proceed.
+using Target.Core.Nvme.Spec;
+using Target.Core.Nvmf;
+using Target.Core.Reactors;
+using Target.Transports.VfioUser.Server;
+
+namespace Target.Transports.VfioUser.Nvme;
+
+public sealed class PcieController : Bar0Registers.IOwner
+{
+    /// <summary>CAP.TO in 500 ms units (15 s), as the core's controller reports.</summary>
+    public const byte TimeoutUnits = 30;
+
+    private readonly VfioUserTransport _transport;
+    private uint _cc;
+    private volatile bool _fatal;
+    private volatile bool _quiesced;
+    private volatile ControllerSession? _session;
+    private bool _pendingEnable;
+    private int _quiesceAcks;
+    private readonly byte[] _hostId = Guid.NewGuid().ToByteArray();
+
+    internal PcieController(VfioUserTransport transport, ListenAddress address, Doorbells doorbells)
+    {
+        _transport = transport;
+        Address = address;
+        Doorbells = doorbells;
+        Registers = new Bar0Registers(this);
+        Cap = ControllerRegisters.MakeCap((ushort)(transport.Options.MaxQueueDepth - 1), TimeoutUnits);
+    }
+
+    public ListenAddress Address { get; }
+    public Bar0Registers Registers { get; }
+    public Doorbells Doorbells { get; }
+    public IGuestMemory Memory { get; private set; } = NoMemory.Instance;
+    public Endpoint? Endpoint { get; private set; }
+    public bool Fatal => _fatal;
+    public bool Quiesced => _quiesced;
+    public bool AdaptiveIrq => !_transport.VfuOptions.DisableAdaptiveIrq;
+    public bool ShadowDoorbellsOffered => false;
+    internal ControllerSession? Session => _session;
+    /// <summary>Register accesses served by messages (REGION_READ/WRITE of BAR0).</summary>
+    public long TrappedAccesses;
+    /// <summary>Why CSTS.CFS was last raised (diagnostics).</summary>
+    public string? FatalReason { get; private set; }
+
+    internal void Realize(Endpoint endpoint)
+    {
+        Endpoint = endpoint;
+        Memory = new DmaGuestMemory(endpoint.Dma);
+    }
+
+    /// <summary>Test hook: guest memory without an endpoint.</summary>
+    internal void UseMemory(IGuestMemory memory) => Memory = memory;
+
+    // ---- registers (Bar0Registers.IOwner) --------------------------------------------------
+
+    public ulong Cap { get; }
+    public uint Cc => Volatile.Read(ref _cc);
+
+    public uint Csts
+    {
+        get
+        {
+            uint csts = 0;
+            var s = _session;
+            if (s is not null)
+            {
+                if (s.TearingDown) csts = ControllerRegisters.CstsRdy;
+                else if (s.Ready && s.Core is { } core)
+                {
+                    csts = core.Csts & (ControllerRegisters.CstsRdy | ControllerRegisters.CstsShstMask);
+                    uint shst = (csts & ControllerRegisters.CstsShstMask) >> ControllerRegisters.CstsShstShift;
+                    if (shst == ControllerRegisters.ShstComplete && s.LiveIoQueues > 0)
+                        csts = (csts & ~ControllerRegisters.CstsShstMask) | (ControllerRegisters.ShstOccurring << ControllerRegisters.CstsShstShift);
+                }
+            }
+            if (_fatal) csts |= ControllerRegisters.CstsCfs;
+            return csts;
+        }
+    }
+
+    public void WriteCc(uint value)
+    {
+        uint old = Volatile.Read(ref _cc);
+        Volatile.Write(ref _cc, value);
+        bool wasEnabled = (old & ControllerRegisters.CcEn) != 0;
+        bool enable = (value & ControllerRegisters.CcEn) != 0;
+        if (!wasEnabled && enable)
+        {
+            StartSession();
+        }
+        else if (wasEnabled && !enable)
+        {
+            _pendingEnable = false;
+            _session?.BeginTeardown();
+        }
+        else if (enable && ControllerRegisters.CcShn(value) != ControllerRegisters.ShnNone
+                 && ControllerRegisters.CcShn(old) == ControllerRegisters.ShnNone)
+        {
+            _session?.Shutdown(value);
+        }
+    }
+
+    private void StartSession()
+    {
+        if (_session is not null)
+        {
+            // The previous cycle is still tearing down (the host did not wait for RDY = 0).
+            _pendingEnable = true;
+            return;
+        }
+        _fatal = false;
+        FatalReason = null;
+        string? subnqn = _transport.FindSubsystemNqn(Address);
+        if (subnqn is null)
+        {
+            Fail("no subsystem listens on " + Address);
+            return;
+        }
+        int sqEntries = Registers.AdminSqEntries, cqEntries = Registers.AdminCqEntries;
+        if (sqEntries < 2 || cqEntries < 2)
+        {
+            Fail("admin queue size below 2");
+            return;
+        }
+        var s = new ControllerSession(this, subnqn, subnqn, _hostId, _transport.Options.MaxQpairsPerCtrlr);
+        _session = s;
+        Doorbells.Write(Doorbells.SqTailSlot(0), 0);
+        Doorbells.Write(Doorbells.CqHeadSlot(0), 0);
+        s.Start(_transport, sqEntries, Registers.AdminSubmissionQueueBase, cqEntries, Registers.AdminCompletionQueueBase);
+    }
+
+    /// <summary>Every queue of <paramref name="s"/> is gone (any reactor).</summary>
+    internal void OnSessionGone(ControllerSession s) => RunOnEndpoint(() =>
+    {
+        if (!ReferenceEquals(_session, s)) return;
+        _session = null;
+        if (_pendingEnable && (Cc & ControllerRegisters.CcEn) != 0)
+        {
+            _pendingEnable = false;
+            StartSession();
+        }
+    });
+
+    /// <summary>Controller fatal status (CSTS.CFS): the host must reset the controller.</summary>
+    public void Fail(string reason)
+    {
+        if (!_fatal) Serilog.Log.Warning("vfio-user: controller at {Address} failed: {Reason}", Address.Traddr, reason);
+        FatalReason = reason;
+        _fatal = true;
+    }
+
+    internal bool TriggerIrq(int vector) => Endpoint?.Irqs.Trigger(vector) ?? false;
+
+    // ---- endpoint callbacks ----------------------------------------------------------------
+
+    /// <summary>REGION_READ/WRITE of BAR0: registers, trapped doorbells (disable_mappable_bar0), the rest reads 0.</summary>
+    internal int AccessBar0(ulong offset, Span<byte> data, bool isWrite)
+    {
+        Interlocked.Increment(ref TrappedAccesses);
+        if (offset < Bar0Registers.RegistersSize)
+            return isWrite ? Registers.Write(offset, data) : Registers.Read(offset, data);
+        if (offset < Bar0Registers.RegistersSize + Doorbells.PageSize)
+        {
+            if (!isWrite) return -Protocol.Errno.EPERM;
+            return Doorbells.TrappedWrite(offset - Bar0Registers.RegistersSize, data);
+        }
+        if (!isWrite) data.Clear();
+        return data.Length;
+    }
+
+    /// <summary>Controller-level reset: device reset, FLR, lost connection, shutdown.</summary>
+    internal void Reset(ResetReason reason)
+    {
+        _pendingEnable = false;
+        _session?.BeginTeardown();
+        Volatile.Write(ref _cc, 0);
+        Registers.Reset();
+        Doorbells.Clear();
+        _fatal = false;
+        FatalReason = null;
+    }
+
+    /// <summary>IVfioDevice.Quiesce: true when no other reactor can be touching guest memory.</summary>
+    internal bool Quiesce()
+    {
+        _quiesced = true;
+        var current = Reactor.Current;
+        var groups = _transport.PollGroupSnapshot();
+        int others = 0;
+        foreach (var g in groups) if (g.Reactor is not null && g.Reactor != current) others++;
+        if (others == 0) return true;
+        Volatile.Write(ref _quiesceAcks, others);
+        foreach (var g in groups)
+        {
+            if (g.Reactor is null || g.Reactor == current) continue;
+            g.Reactor.Send(static c =>
+            {
+                var self = (PcieController)c!;
+                if (Interlocked.Decrement(ref self._quiesceAcks) == 0) self.Endpoint?.QuiesceCompleted();
+            }, this);
+        }
+        return false;
+    }
+
+    internal void Resume() => _quiesced = false;
+
+    private void RunOnEndpoint(Action action)
+    {
+        var r = Endpoint?.Reactor;
+        if (r is null || r.IsCurrent) action();
+        else r.Send(action);
+    }
+
+    /// <summary>No guest memory (before the endpoint exists).</summary>
+    private sealed class NoMemory : IGuestMemory
+    {
+        public static readonly NoMemory Instance = new();
+        public bool TryTranslate(ulong iova, ulong length, bool write, out nint host)
+        {
+            host = 0;
+            return false;
+        }
+    }
+}

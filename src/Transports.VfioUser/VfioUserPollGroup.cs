@@ -1,0 +1,100 @@
+// The vfio-user half of one poll group (SPDK nvmf_vfio_user_poll_group): one active poller over
+// the submission queues placed on this reactor. One poll = for each SQ, read its tail doorbell
+// (shared memory, no message) and submit what is new; then, with adaptive interrupts, one MSI-X
+// per completion queue that received completions since its last interrupt. Also answers quiesce
+// requests: a message run here proves no poll of this reactor is touching guest memory.
+using System.Text.Json.Nodes;
+using Target.Core.Nvmf;
+using Target.Core.Reactors;
+
+namespace Target.Transports.VfioUser;
+
+internal sealed class VfioUserPollGroup : ITransportPollGroup
+{
+    private readonly VfioUserTransport _transport;
+    private readonly List<VfioUserQpair> _qpairs = new();
+    private readonly Poller? _poller;
+    private bool _removed;
+    private bool _destroyed;
+
+    public VfioUserPollGroup(VfioUserTransport transport, PollGroup group)
+    {
+        _transport = transport;
+        Group = group;
+        Reactor = group.Reactor ?? Reactor.Current;
+        _poller = Reactor?.RegisterPoller("nvmf_vfio_user_poll_group", static c => ((VfioUserPollGroup)c!).Poll(), this);
+    }
+
+    public ITransport Transport => _transport;
+    public PollGroup Group { get; }
+    public Reactor? Reactor { get; }
+    public long Polls { get; private set; }
+    public long PollRequests { get; private set; }
+    public long Interrupts { get; private set; }
+
+    public void AddQpair(Qpair qpair)
+    {
+        var q = (VfioUserQpair)qpair;
+        if (_destroyed || q.IsClosed)
+        {
+            q.Disconnect();
+            return;
+        }
+        _qpairs.Add(q);
+        q.Attach(this);
+    }
+
+    internal void Remove(VfioUserQpair q)
+    {
+        int i = _qpairs.IndexOf(q);
+        if (i < 0) return;
+        _qpairs[i] = null!;
+        _removed = true;
+    }
+
+    internal void CountInterrupt() => Interrupts++;
+
+    /// <summary>One pass over the SQs (also called directly by tests without reactors).</summary>
+    internal int Poll()
+    {
+        Polls++;
+        int work = 0;
+        var list = _qpairs;
+        for (int i = 0; i < list.Count; i++)
+        {
+            var q = list[i];
+            if (q is not null) work += q.Poll();
+        }
+        for (int i = 0; i < list.Count; i++)
+        {
+            var q = list[i];
+            if (q is not null) q.FlushInterrupts();
+        }
+        if (_removed)
+        {
+            _removed = false;
+            list.RemoveAll(static q => q is null);
+        }
+        PollRequests += work;
+        return work;
+    }
+
+    public JsonObject DumpStats() => new()
+    {
+        ["trtype"] = _transport.Name,
+        ["qpairs"] = _qpairs.Count,
+        ["polls"] = Polls,
+        ["poll_reqs"] = PollRequests,
+        ["intr"] = Interrupts,
+    };
+
+    public void Destroy()
+    {
+        if (_destroyed) return;
+        _destroyed = true;
+        _poller?.Unregister();
+        foreach (var q in _qpairs.ToArray()) q?.Disconnect();
+        _qpairs.Clear();
+        _transport.RemovePollGroup(this);
+    }
+}
