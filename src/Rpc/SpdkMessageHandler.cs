@@ -137,6 +137,18 @@ internal sealed class SpdkMessageHandler : MessageHandlerBase
         base.Dispose(disposing);
     }
 
+    /// <summary>
+    /// Waits until every call read so far has been answered, the client has closed its socket
+    /// altogether (nobody would read the answers) or <paramref name="limit"/> has passed.
+    /// Polls: it runs only at the end of a connection, and answers are rarely slow.
+    /// </summary>
+    public async Task WaitAnsweredAsync(TimeSpan limit, CancellationToken cancellationToken)
+    {
+        long deadline = limit == Timeout.InfiniteTimeSpan ? long.MaxValue : Environment.TickCount64 + (long)limit.TotalMilliseconds;
+        while (!_pending.IsEmpty && _peerClosed?.Invoke() != true && Environment.TickCount64 < deadline)
+            await Task.Delay(s_answerPollInterval, cancellationToken).ConfigureAwait(false);
+    }
+
     /// <summary>Turns one complete JSON value into calls (a batch into one per element).</summary>
     private void Accept(ReadOnlySequence<byte> value)
     {
@@ -174,18 +186,6 @@ internal sealed class SpdkMessageHandler : MessageHandlerBase
             Method = DispatchMethod,
             Arguments = new object?[] { call },
         };
-    }
-
-    /// <summary>
-    /// Waits until every call read so far has been answered, the client has closed its socket
-    /// altogether (nobody would read the answers) or <paramref name="limit"/> has passed.
-    /// Polls: it runs only at the end of a connection, and answers are rarely slow.
-    /// </summary>
-    public async Task WaitAnsweredAsync(TimeSpan limit, CancellationToken cancellationToken)
-    {
-        long deadline = limit == Timeout.InfiniteTimeSpan ? long.MaxValue : Environment.TickCount64 + (long)limit.TotalMilliseconds;
-        while (!_pending.IsEmpty && _peerClosed?.Invoke() != true && Environment.TickCount64 < deadline)
-            await Task.Delay(s_answerPollInterval, cancellationToken).ConfigureAwait(false);
     }
 
     private async Task WriteAsync(byte[] bytes, CancellationToken cancellationToken)
