@@ -28,8 +28,12 @@ public sealed class VfioUserTransport : ITransport
     public TransportOptions Options { get; }
     public VfioUserTransportOptions VfuOptions { get; }
 
+    /// <summary>Test hook: ListenAsync records nothing and opens no endpoint (controllers are built by the test).</summary>
+    internal bool ListenWithoutEndpoint { get; set; }
+
     public Task ListenAsync(ListenAddress address) => Target.InvokeAsync(() =>
     {
+        if (ListenWithoutEndpoint) return true;
         foreach (var l in _listeners)
             if (l.Address.Equals(address)) return true;
         var reactor = Reactor.Current ?? Target.Reactors?.Main ?? throw new InvalidOperationException("the VFIOUSER transport needs a reactor");
@@ -41,6 +45,7 @@ public sealed class VfioUserTransport : ITransport
 
     public Task StopListenAsync(ListenAddress address) => Target.InvokeAsync(() =>
     {
+        if (ListenWithoutEndpoint) return true;
         for (int i = 0; i < _listeners.Count; i++)
         {
             if (!_listeners[i].Address.Equals(address)) continue;

@@ -1,0 +1,55 @@
+// An in-memory namespace backend and resolver for device-model tests (synchronous completion,
+// like the malloc bdev).
+using Target.Core.Memory;
+using Target.Core.Nvmf;
+
+namespace Transports.VfioUser.Tests.Nvme;
+
+internal sealed unsafe class RamBackend : INamespaceBackend, INamespaceChannel
+{
+    public readonly byte[] Data;
+
+    public RamBackend(string name, uint blockSize, ulong blocks)
+    {
+        Name = name;
+        BlockSize = blockSize;
+        BlockCount = blocks;
+        Data = GC.AllocateArray<byte>((int)(blockSize * blocks), pinned: true);
+    }
+
+    public string Name { get; }
+    public uint BlockSize { get; }
+    public ulong BlockCount { get; }
+    public Guid Uuid { get; } = Guid.NewGuid();
+    public int Submitted;
+    public bool Supports(BlockOp op) => true;
+    public INamespaceChannel GetChannel() => this;
+    public event Action<INamespaceBackend, bool>? Changed { add { } remove { } }
+    public void Close() { }
+
+    public void Submit(BlockOp op, ulong startBlock, uint blockCount, ReadOnlySpan<IoVec> data, IBlockCompletion completion, object? context)
+    {
+        Interlocked.Increment(ref Submitted);
+        long off = (long)(startBlock * BlockSize);
+        var status = BlockStatus.Success;
+        if (off + (long)blockCount * BlockSize > Data.Length) status = BlockStatus.OutOfRange;
+        else if (op == BlockOp.Read)
+            foreach (var v in data) { new Span<byte>(Data, (int)off, (int)v.Length).CopyTo(new Span<byte>((void*)v.Base, (int)v.Length)); off += (long)v.Length; }
+        else if (op == BlockOp.Write)
+            foreach (var v in data) { new ReadOnlySpan<byte>((void*)v.Base, (int)v.Length).CopyTo(new Span<byte>(Data, (int)off, (int)v.Length)); off += (long)v.Length; }
+        completion.OnBlockComplete(status, context);
+    }
+}
+
+internal sealed class RamResolver : INamespaceBackendResolver
+{
+    public readonly Dictionary<string, RamBackend> Bdevs = new();
+
+    public INamespaceBackend? Open(string bdevName, out int errno)
+    {
+        errno = 0;
+        if (Bdevs.TryGetValue(bdevName, out var b)) return b;
+        errno = 19;
+        return null;
+    }
+}
