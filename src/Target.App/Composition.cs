@@ -38,6 +38,7 @@ internal static class Composition
         {
             var transports = new TransportRegistry();
             transports.Register(new TcpTransportFactory());
+            transports.Register(new Target.Transports.VfioUser.VfioUserTransportFactory());
             return transports;
         });
         services.AddSingleton(sp => new NvmfTarget(reactors, sp.GetRequiredService<TransportRegistry>(), sp.GetRequiredService<INamespaceBackendResolver>()));
