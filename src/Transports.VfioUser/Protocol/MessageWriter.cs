@@ -27,7 +27,7 @@ public sealed unsafe class MessageWriter
     /// <summary>Sends one message. 0 = sent or queued; -errno = the connection is broken.</summary>
     public int Send(int sock, ReadOnlySpan<byte> message, ReadOnlySpan<int> fds, bool nonBlocking)
     {
-        if (message.Length < MessageHeader.Size) throw new ArgumentException("message shorter than its header", nameof(message));
+        if (message.Length == 0) return 0;
         if (nonBlocking && _queue.Count > 0)
         {
             Enqueue(message, 0, fds);

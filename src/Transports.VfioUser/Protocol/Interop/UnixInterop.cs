@@ -98,6 +98,14 @@ public static unsafe partial class UnixInterop
     [LibraryImport("libc", EntryPoint = "connect", SetLastError = true)]
     public static partial int Connect(int fd, void* addr, uint addrlen);
 
+    /// <summary>socketpair(2)</summary>
+    [LibraryImport("libc", EntryPoint = "socketpair", SetLastError = true)]
+    public static partial int SocketPair(int domain, int type, int protocol, int* sv);
+
+    /// <summary>pipe2(2)</summary>
+    [LibraryImport("libc", EntryPoint = "pipe2", SetLastError = true)]
+    public static partial int Pipe2(int* fds, int flags);
+
     /// <summary>sendmsg(2)</summary>
     [LibraryImport("libc", EntryPoint = "sendmsg", SetLastError = true)]
     public static partial ssize_t SendMsg(int fd, MsgHdr* msg, int flags);
