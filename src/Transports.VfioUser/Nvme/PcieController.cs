@@ -212,13 +212,24 @@ public sealed class PcieController : Bar0Registers.IOwner
             g.Reactor.Send(static c =>
             {
                 var self = (PcieController)c!;
-                if (Interlocked.Decrement(ref self._quiesceAcks) == 0) self.Endpoint?.QuiesceCompleted();
+                // Report through the endpoint's own reactor: that message runs only after the
+                // endpoint's current poll (the one that called Quiesce) has parked its operation,
+                // so the completion cannot arrive before the endpoint waits for it.
+                if (Interlocked.Decrement(ref self._quiesceAcks) == 0)
+                    self.RunOnEndpointLater(static o => ((PcieController)o!).Endpoint?.QuiesceCompleted(), self);
             }, this);
         }
         return false;
     }
 
     internal void Resume() => _quiesced = false;
+
+    private void RunOnEndpointLater(Action<object?> fn, object? arg)
+    {
+        var r = Endpoint?.Reactor;
+        if (r is null) fn(arg);
+        else r.Send(fn, arg);
+    }
 
     private void RunOnEndpoint(Action action)
     {
