@@ -313,11 +313,10 @@ public sealed unsafe class Endpoint
         {
             // Close the socket now; finish the teardown once the device is quiesced.
             CloseConnectionSocket();
-            Park(() => { FinishDetach(); Listen(); });
+            Park(FinishDetach);
             return;
         }
         TearDownConnection(forced: false);
-        Listen();
     }
 
     /// <summary>Teardown with the device quiesced (or forced on Stop).</summary>
@@ -330,6 +329,10 @@ public sealed unsafe class Endpoint
 
     private void CloseConnectionSocket()
     {
+        // Move the poller off the connection fd before closing it, so the reactor's epoll set never
+        // holds a closed (possibly reused) fd number; a parked quiesce action still runs from it.
+        if (_stopped) { _poller?.Unregister(); _poller = null; }
+        else RegisterPoller(_listenFd);
         _connFd = UnixInterop.CloseFd(_connFd);
         _writer.Clear();
         _reader.Release();
@@ -353,11 +356,6 @@ public sealed unsafe class Endpoint
             Device.Resume();
             Device.Detached();
         }
-    }
-
-    private void Listen()
-    {
-        if (!_stopped && _listenFd >= 0) RegisterPoller(_listenFd);
     }
 
     internal void OnNegotiated(VersionCapabilities client)
