@@ -224,7 +224,7 @@ public sealed unsafe class Endpoint
         else if (_reader.Payload.Length < entry.MinPayload || _reader.FdsTruncated || entry.RejectFds && _reader.FdCount > 0) rc = -Errno.EINVAL;
         else if (entry.NeedsQuiesce && !quiesced)
         {
-            if (!Device.Quiesce())
+            if (!QuiesceDevice())
             {
                 Park(() => HandleMessage(quiesced: true));
                 return; // the message stays in the reader until the device is quiesced
@@ -279,7 +279,7 @@ public sealed unsafe class Endpoint
     /// <summary>Runs <paramref name="action"/> with the device quiesced (now or when it reports it), then resumes it.</summary>
     private void RunQuiesced(Action<Endpoint> action)
     {
-        if (Device.Quiesce())
+        if (QuiesceDevice())
         {
             try { action(this); }
             finally { Irqs.ReleaseRetired(); Device.Resume(); }
@@ -292,11 +292,17 @@ public sealed unsafe class Endpoint
         });
     }
 
-    private void Park(Action action)
+    /// <summary>
+    /// Asks the device to quiesce. The done flag is cleared first, so a QuiesceCompleted that comes
+    /// before Quiesce even returns (same or another thread) is not lost.
+    /// </summary>
+    private bool QuiesceDevice()
     {
         Volatile.Write(ref _quiesceDone, 0);
-        _quiescedAction = action;
+        return Device.Quiesce();
     }
+
+    private void Park(Action action) => _quiescedAction = action;
 
     private void RunParkedAction()
     {
@@ -309,7 +315,7 @@ public sealed unsafe class Endpoint
     private void LoseConnection()
     {
         if (_connFd < 0) return;
-        if (_attached && !Device.Quiesce())
+        if (_attached && !QuiesceDevice())
         {
             // Close the socket now; finish the teardown once the device is quiesced.
             CloseConnectionSocket();
@@ -322,7 +328,7 @@ public sealed unsafe class Endpoint
     /// <summary>Teardown with the device quiesced (or forced on Stop).</summary>
     private void TearDownConnection(bool forced)
     {
-        if (forced && _attached) Device.Quiesce();
+        if (forced && _attached) QuiesceDevice();
         CloseConnectionSocket();
         FinishDetach();
     }

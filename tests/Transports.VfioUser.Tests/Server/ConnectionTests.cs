@@ -116,6 +116,21 @@ public class ConnectionTests
     }
 
     [Fact]
+    public void Quiesce_completed_before_quiesce_returns_is_not_lost()
+    {
+        using var h = new EndpointHarness();
+        var c = h.Connect();
+        h.Device.DeferQuiesce = true;
+        h.Device.CompleteInline = true;
+        using var mem = new ClientDma(0x100000, 0x1000);
+        c.DmaMap(mem);
+        c.Reset();
+        Assert.Single(h.Endpoint.Dma.Regions);
+        Assert.Contains("reset:Device", h.Device.Events);
+        h.Device.DeferQuiesce = false;
+    }
+
+    [Fact]
     public void Disconnect_drops_maps_and_irqs_keeps_device_state_and_reconnect_works()
     {
         using var h = new EndpointHarness();

@@ -37,6 +37,8 @@ public sealed class TestDevice : IVfioDevice, IDisposable
     public Endpoint? Endpoint { get; private set; }
     /// <summary>Quiesce returns false and completes 30 ms later from another thread.</summary>
     public volatile bool DeferQuiesce;
+    /// <summary>With DeferQuiesce: report completion before Quiesce even returns false.</summary>
+    public volatile bool CompleteInline;
     public int RegisterAccesses;
 
     public PciIdentity Identity { get; } = new() { VendorId = 0x4E58, DeviceId = 0x0001, SubsystemVendorId = 0x4E58, ClassCode = 0x010802 };
@@ -70,6 +72,7 @@ public sealed class TestDevice : IVfioDevice, IDisposable
         Events.Enqueue("quiesce");
         if (!DeferQuiesce) return true;
         Endpoint ep = Endpoint!;
+        if (CompleteInline) { ep.QuiesceCompleted(); return false; }
         ThreadPool.QueueUserWorkItem(_ => { Thread.Sleep(30); Events.Enqueue("quiesced-late"); ep.QuiesceCompleted(); });
         return false;
     }
