@@ -35,6 +35,7 @@ internal static class AdminCommands
                 Identify.Execute(request, ctrlr);
                 return;
             case AdminOpcode.Abort:
+                if (sqe.Nsid != 0) { CommandDispatcher.Fail(request, NvmeStatus.InvalidField, 4); return; }
                 // "Not aborted" (DW0 bit 0 = 1) is always a compliant answer (NVMe §5.1).
                 request.Cqe.Dw0 = 1;
                 request.Complete(NvmeStatus.Success);
@@ -51,6 +52,8 @@ internal static class AdminCommands
                 if (!status.IsSuccess) CommandDispatcher.Fail(request, status, 0);
                 return; // held until an event arrives
             case AdminOpcode.KeepAlive:
+                // Controller-scope command: an NSID is an invalid field (SPDK, nvme-tcp.md §3.2).
+                if (sqe.Nsid != 0) { CommandDispatcher.Fail(request, NvmeStatus.InvalidField, 4); return; }
                 ctrlr.KeepAliveReceived();
                 request.Complete(NvmeStatus.Success);
                 return;

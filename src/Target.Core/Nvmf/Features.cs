@@ -13,6 +13,11 @@ internal static class Features
         ref readonly var sqe = ref request.Sqe;
         var fid = (FeatureId)(sqe.Cdw10 & 0xFF);
         uint sel = (sqe.Cdw10 >> 8) & 0x7;
+        if (sqe.Nsid != 0 && sqe.Nsid != 0xFFFFFFFF && sqe.Nsid > ctrlr.Subsystem.MaxNamespaces)
+        {
+            CommandDispatcher.Fail(request, NvmeStatus.InvalidNamespace, 4);
+            return;
+        }
         if (ctrlr.IsDiscovery && fid != FeatureId.KeepAliveTimer && fid != FeatureId.AsyncEventConfiguration)
         {
             CommandDispatcher.Fail(request, NvmeStatus.InvalidField, 40);
