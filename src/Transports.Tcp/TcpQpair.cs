@@ -10,6 +10,10 @@
 // → C2HData (+SUCCESS, no CapsuleResp, when c2h_success and the host disabled SQ flow control)
 // or C2HData + CapsuleResp. Errors in a PDU → C2HTermReq, SHUT_WR, quiesce until the host closes.
 // Data digest errors complete the command with Transient Transport Error and keep the connection.
+// Fused pairs are matched in arrival order (SPDK nvmf_tcp_check_fused_ordering) and handed to the
+// core back to back once both halves have their data; a half without its partner fails with
+// Aborted due to Missing Fused Command. (Matching at execution time instead would let a command
+// that needs no R2T overtake a FIRST still waiting for its data and strand the FIRST.)
 using System.Buffers.Binary;
 using System.Diagnostics;
 using System.Runtime.InteropServices;
@@ -69,6 +73,8 @@ internal sealed unsafe class TcpQpair : Qpair
     private int _slotSize;
     private TcpSendQueue? _send;
     private bool _resourcesFreed;
+    /// <summary>The last FIRST of a fused pair whose next command has not arrived yet.</summary>
+    private TcpRequest? _fusedFirst;
 
     public TcpQpair(TcpTransport transport, int fd, ListenAddress listenAddress, ListenAddress peerAddress) : base(transport)
     {
@@ -359,11 +365,9 @@ internal sealed unsafe class TcpQpair : Qpair
             Fatal(sgl == SglDataBlockOffset ? PduError.InvalidField(CommonHeader.OffsetPlen) : PduError.Unsupported(SqeFieldSglIdentifier), header);
             return;
         }
-        else if (sglLength > _transport.Options.MaxIoSize)
-        {
-            Fatal(PduError.Of(FatalErrorStatus.DataTransferLimitExceeded), header);
-            return;
-        }
+        // A transfer over MDTS (max_io_size) is refused with Invalid Field and the connection kept,
+        // before any buffer or R2T (SPDK instead ends the connection with FES 0x05).
+        bool overMdts = !_pdu.HasData && sglLength > _transport.Options.MaxIoSize;
 
         var request = _requests[_freeStack[--_freeCount]];
         request.Sqe = sqe;
@@ -375,6 +379,15 @@ internal sealed unsafe class TcpQpair : Qpair
         request.DataDigestError = false;
         request.Buffer = null;
         request.BufferFromPool = false;
+        request.FusedPair = null;
+        request.FusedFailed = false;
+        if (!IsAdmin && (_fusedFirst is not null || sqe.Fuse is FuseKind.First or FuseKind.Second)) CheckFusedOrdering(request);
+        if (overMdts)
+        {
+            UnlinkFused(request);
+            CompleteInTransport(request, NvmeStatus.InvalidField);
+            return;
+        }
 
         if (_pdu.HasData)
         {
@@ -442,17 +455,88 @@ internal sealed unsafe class TcpQpair : Qpair
     private void StartCommand(TcpRequest request)
     {
         if (request.Buffer != null) request.AddSegment(request.Buffer, request.TransferLength);
-        SetState(request, TcpRequestState.Executing);
         if (request.DataDigestError)
         {
-            request.Cqe.NvmeStatus = NvmeStatus.Generic(GenericStatus.TransientTransportError);
-            request.Cqe.Cid = request.Sqe.Cid;
-            request.Cqe.Sqid = Qid;
-            request.Cqe.Sqhd = SqFlowControlDisabled ? (ushort)0xFFFF : (ushort)0;
-            CompleteRequest(request);
+            UnlinkFused(request);
+            CompleteInTransport(request, NvmeStatus.Generic(GenericStatus.TransientTransportError));
             return;
         }
+        if (!IsAdmin && request.Sqe.Fuse is FuseKind.First or FuseKind.Second)
+        {
+            RunFused(request);
+            return;
+        }
+        SetState(request, TcpRequestState.Executing);
         Execute(request);
+    }
+
+    /// <summary>Completes a request the core never saw (digest error, broken fused pair).</summary>
+    private void CompleteInTransport(TcpRequest request, NvmeStatus status)
+    {
+        SetState(request, TcpRequestState.Executing);
+        request.Cqe.NvmeStatus = status;
+        request.Cqe.Cid = request.Sqe.Cid;
+        request.Cqe.Sqid = Qid;
+        request.Cqe.Sqhd = SqFlowControlDisabled ? (ushort)0xFFFF : (ushort)0;
+        CompleteRequest(request);
+    }
+
+    /// <summary>Arrival-order pairing of fused commands (NVMe Base 2.0 §4.2.2; SPDK nvmf_tcp_check_fused_ordering).</summary>
+    private void CheckFusedOrdering(TcpRequest request)
+    {
+        var next = request.Sqe.Fuse;
+        var first = _fusedFirst;
+        if (first is not null)
+        {
+            _fusedFirst = null;
+            if (next == FuseKind.Second)
+            {
+                first.FusedPair = request;
+                request.FusedPair = first;
+                return;
+            }
+            // The FIRST was not followed by its SECOND: it fails (now, if it was only waiting for it).
+            first.FusedFailed = true;
+            if (first.TcpState == TcpRequestState.FusedWait) RunFused(first);
+        }
+        if (next == FuseKind.First) _fusedFirst = request;
+        else if (next == FuseKind.Second) request.FusedFailed = true; // a SECOND with no FIRST before it
+    }
+
+    /// <summary>A fused half has all its data: fail it, wait for the partner, or execute both in order.</summary>
+    private void RunFused(TcpRequest request)
+    {
+        if (request.FusedFailed)
+        {
+            CompleteInTransport(request, NvmeStatus.Generic(GenericStatus.AbortedMissingFused));
+            return;
+        }
+        var pair = request.FusedPair;
+        if (pair is null || pair.TcpState != TcpRequestState.FusedWait)
+        {
+            // A FIRST whose SECOND has not arrived, or whose SECOND still receives data.
+            SetState(request, TcpRequestState.FusedWait);
+            return;
+        }
+        var firstHalf = request.Sqe.Fuse == FuseKind.First ? request : pair;
+        var secondHalf = request.Sqe.Fuse == FuseKind.First ? pair : request;
+        firstHalf.FusedPair = secondHalf.FusedPair = null;
+        SetState(firstHalf, TcpRequestState.Executing);
+        SetState(secondHalf, TcpRequestState.Executing);
+        Execute(firstHalf);
+        Execute(secondHalf);
+    }
+
+    /// <summary>Detaches a request from fused bookkeeping; its partner (if any) can no longer run.</summary>
+    private void UnlinkFused(TcpRequest request)
+    {
+        if (_fusedFirst == request) _fusedFirst = null;
+        var pair = request.FusedPair;
+        if (pair is null) return;
+        request.FusedPair = null;
+        pair.FusedPair = null;
+        pair.FusedFailed = true;
+        if (pair.TcpState == TcpRequestState.FusedWait) RunFused(pair);
     }
 
     // ---------------------------------------------------------------- send
@@ -519,6 +603,9 @@ internal sealed unsafe class TcpQpair : Qpair
     private void Release(TcpRequest request)
     {
         if (request.TcpState == TcpRequestState.Free) return;
+        if (_fusedFirst == request) _fusedFirst = null;
+        if (request.FusedPair is { } pair) pair.FusedPair = null;
+        request.FusedPair = null;
         if (request.BufferFromPool && _group is not null) _group.Pool.Put(request.Buffer);
         request.Buffer = null;
         request.BufferFromPool = false;

@@ -38,6 +38,10 @@ internal sealed unsafe class TcpRequest : Request
     public uint H2CReceived;
     /// <summary>A data digest mismatch was seen: complete with Transient Transport Error.</summary>
     public bool DataDigestError;
+    /// <summary>The other half of a fused pair, linked in arrival order (SPDK fused_pair).</summary>
+    public TcpRequest? FusedPair;
+    /// <summary>A fused half whose partner is missing: completes with Aborted due to Missing Fused Command.</summary>
+    public bool FusedFailed;
     /// <summary>Link in the poll group's wait-for-buffer queue.</summary>
     public TcpRequest? NextWaiting;
 }

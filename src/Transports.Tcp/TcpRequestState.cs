@@ -12,6 +12,8 @@ internal enum TcpRequestState : byte
     NeedBuffer,
     /// <summary>R2T sent; H2CData PDUs are being received.</summary>
     TransferringH2C,
+    /// <summary>A fused command with all its data, waiting for its partner to be ready too (SPDK READY_TO_EXECUTE).</summary>
+    FusedWait,
     /// <summary>Handed to the core (Qpair.Execute) until CompleteRequest.</summary>
     Executing,
     /// <summary>C2HData / CapsuleResp queued; freed when the send queue has sent them.</summary>
