@@ -1,0 +1,41 @@
+// QEMU's vfio-user-pci (QEMU 11 from a trixie chroot, TCG) as the real VMM: the guest's ordinary
+// Linux nvme PCI driver binds our emulated controller (after SeaBIOS enabled and disabled it) and
+// writes/reads back patterns with O_DIRECT from two CPUs at once, then powers off.
+namespace Integration.Tests.Peers;
+
+public class QemuVfioUserTests
+{
+    private const string Nqn = "nqn.2019-07.io.spdk:cnode0";
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task LinuxNvmeDriverInAVmUsesTheEmulatedController(bool disableMappableBar0)
+    {
+        // QEMU runs chrooted with /tmp bind-mounted, so the endpoint folder lives under /tmp.
+        string dir = Directory.CreateTempSubdirectory("vfu-").FullName;
+        try
+        {
+            await using var t = await TargetProcess.StartAsync("-m 0x3");
+            string s = t.RpcSocket;
+            await RpcPy.OkAsync(s, "nvmf_create_transport -t VFIOUSER" + (disableMappableBar0 ? " -M" : ""));
+            await RpcPy.OkAsync(s, "bdev_malloc_create -b M0 64 512");
+            await RpcPy.OkAsync(s, $"nvmf_create_subsystem {Nqn} -a -s SPDK0");
+            await RpcPy.OkAsync(s, $"nvmf_subsystem_add_ns {Nqn} M0");
+            await RpcPy.OkAsync(s, $"nvmf_subsystem_add_listener {Nqn} -t VFIOUSER -a {dir} -s 0");
+            Assert.True(File.Exists(Path.Combine(dir, "cntrl")), "listener did not create DIR/cntrl");
+
+            var r = await GuestRunner.RunAsync("run-vfio-user-guest.sh", $"--socket {dir}/cntrl --jobs 2", 480);
+            Assert.True(r.Passed, "vfio-user guest check failed:\n" + r.Output + "\n--- target ---\n" + t.Output);
+
+            // The listener is visible and its removal closes the endpoint.
+            Assert.Contains("VFIOUSER", await RpcPy.OkAsync(s, $"nvmf_get_subsystems {Nqn}"));
+            await RpcPy.OkAsync(s, $"nvmf_subsystem_remove_listener {Nqn} -t VFIOUSER -a {dir} -s 0");
+            Assert.False(File.Exists(Path.Combine(dir, "cntrl")), "DIR/cntrl left after remove_listener");
+        }
+        finally
+        {
+            try { Directory.Delete(dir, true); } catch (IOException) { }
+        }
+    }
+}
