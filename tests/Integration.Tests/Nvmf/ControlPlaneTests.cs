@@ -68,6 +68,35 @@ public class ControlPlaneTests
     }
 
     [Fact]
+    public async Task ConnectErrors()
+    {
+        await using var t = await NvmfTarget.StartAsync();
+        // Unknown subsystem: Connect Invalid Parameters pointing at SUBNQN in the data (IATTR 1, IPO 256).
+        var unknown = await Assert.ThrowsAsync<NvmeCommandException>(() => t.ConnectAsync(o => o.SubNqn = "nqn.2016-06.io.spdk:nope"));
+        Assert.Equal(NvmeStatus.FabricsInvalidParameters.Sc, unknown.Status.Sc);
+        Assert.Equal(StatusCodeType.CommandSpecific, unknown.Status.Sct);
+        Assert.Equal(0x10000u | 256, unknown.Completion.Dw0 & 0x1FFFF);
+
+        using var c = await t.ConnectAsync();
+        var h = c.Options; // same host NQN and ID as the controller
+        // I/O Connect naming a controller that does not exist (IPO 16 in the data).
+        var badCntlid = Assert.Throws<NvmeCommandException>(() => TcpHostQpair.Connect(h, 1, 16, (ushort)(c.Cntlid + 100), 0, 4096));
+        Assert.Equal(0x10000u | 16, badCntlid.Completion.Dw0 & 0x1FFFF);
+        // QID already in use on this controller → Invalid Queue Identifier.
+        var dup = Assert.Throws<NvmeCommandException>(() => TcpHostQpair.Connect(h, 1, 16, c.Cntlid, 0, 4096));
+        Assert.Equal(StatusCodeType.CommandSpecific, dup.Status.Sct);
+        Assert.Equal((byte)CommandSpecificStatus.InvalidQueueIdentifier, dup.Status.Sc);
+        // An I/O Connect from another host to this controller (IPO 512, HOSTNQN).
+        var stranger = Assert.Throws<NvmeCommandException>(() => TcpHostQpair.Connect(t.HostOptions(), 2, 16, c.Cntlid, 0, 4096));
+        Assert.Equal(0x10000u | 512, stranger.Completion.Dw0 & 0x1FFFF);
+        // The existing controller is unaffected; ANA log is refused without ANA reporting.
+        AssertSuccess(c.IoQpair(0).Read(1, 0, 1, new byte[512]), "read after refused connects");
+        AssertStatus(NvmeStatus.CommandSpecific(CommandSpecificStatus.InvalidLogPage),
+            c.ExecuteAdmin(HostCommands.GetLogPage((byte)LogPageId.AsymmetricNamespaceAccess, 4096), new byte[4096]).NvmeStatus, "ANA log without ANA reporting");
+        Assert.Equal(0, c.ControllerData.Cmic & 0x08);
+    }
+
+    [Fact]
     public async Task HostNotOnTheAllowListIsRefusedUntilAdded()
     {
         await using var t = await NvmfTarget.StartAsync(new NvmfTargetOptions { AllowAnyHost = false });
