@@ -149,12 +149,12 @@ public class ControlPlaneTests
         // Both connections were closed by the target: the next command fails at the transport.
         Assert.ThrowsAny<Exception>(() => io.Read(1, 0, 1, block));
         Assert.ThrowsAny<Exception>(() => admin.Execute(HostCommands.KeepAlive()));
-        // A well-behaved host (keep alive every KATO/2) stays connected past the same time.
-        using var good = await t.ConnectAsync(x => x.KeepAliveTimeoutMs = 2000);
-        await Task.Delay(5000);
+        // A well-behaved host (keep alive every KATO/2; 4 s leaves slack on a loaded machine) stays connected past several KATOs of the first.
+        using var good = await t.ConnectAsync(x => x.KeepAliveTimeoutMs = 4000);
+        await Task.Delay(6000);
         Assert.Null(good.KeepAliveFailure);
         Assert.Equal(1, (await t.ControllersAsync()).GetArrayLength());
-        AssertSuccess(good.IoQpair(0).Read(1, 0, 1, block), "read after 5 s with keep alive");
+        AssertSuccess(good.IoQpair(0).Read(1, 0, 1, block), "read after 6 s with keep alive");
     }
 
     [Fact]
