@@ -40,7 +40,16 @@ internal sealed unsafe class VfioUserListener : IDisposable
     public static VfioUserListener Open(VfioUserTransport transport, ListenAddress address, Reactor reactor)
     {
         string dir = address.Traddr;
-        if (!Directory.Exists(dir)) throw new DirectoryNotFoundException("vfio-user traddr " + dir + " is not a directory");
+        // SPDK wants the folder to exist; creating a missing one (its parent must exist) lets a saved
+        // config start on a fresh boot where /var/run folders are gone.
+        if (!Directory.Exists(dir))
+        {
+            string? parent = Path.GetDirectoryName(Path.GetFullPath(dir));
+            if (parent is null || !Directory.Exists(parent) || File.Exists(dir))
+                throw new DirectoryNotFoundException("vfio-user traddr " + dir + " is not a directory");
+            Directory.CreateDirectory(dir);
+            Serilog.Log.Information("vfio-user: created listener folder {Dir}", dir);
+        }
         string bar0Path = Path.Combine(dir, Bar0Name);
         var file = File.OpenHandle(bar0Path, FileMode.Create, FileAccess.ReadWrite, FileShare.ReadWrite);
         void* map = null;
