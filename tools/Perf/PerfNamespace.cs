@@ -7,7 +7,7 @@ namespace Target.Perf;
 
 public sealed class PerfNamespace
 {
-    public PerfNamespace(string label, TransportId target, NamespaceInfo ns, TcpHostQpair[] qpairs, int ioSize)
+    public PerfNamespace(string label, TransportId target, NamespaceInfo ns, PerfQpair[] qpairs, int ioSize)
     {
         Label = label;
         Target = target;
@@ -20,7 +20,7 @@ public sealed class PerfNamespace
     public string Label { get; }
     public TransportId Target { get; }
     public NamespaceInfo Info { get; }
-    public TcpHostQpair[] Qpairs { get; }
+    public PerfQpair[] Qpairs { get; }
     public uint BlocksPerIo { get; }
     /// <summary>Number of I/O-size slots in the namespace (random offsets are slot-aligned).</summary>
     public ulong IoSlots { get; }

@@ -60,9 +60,11 @@ public sealed unsafe class PerfWorker
             Pin();
             StartTicks = Stopwatch.GetTimestamp();
             foreach (var task in _tasks) Submit(task);
-            var qpairs = new List<TcpHostQpair>();
-            foreach (var ns in Namespaces) qpairs.AddRange(ns.Qpairs);
-            TcpHostQpair[] polled = qpairs.ToArray();
+            var qpairs = new List<PerfQpair>();
+            foreach (var ns in Namespaces)
+                foreach (var q in ns.Qpairs)
+                    if (!qpairs.Contains(q)) qpairs.Add(q);
+            PerfQpair[] polled = qpairs.ToArray();
             while (!_stop)
                 for (int i = 0; i < polled.Length; i++) polled[i].Poll();
             EndTicks = Stopwatch.GetTimestamp();
@@ -75,7 +77,7 @@ public sealed unsafe class PerfWorker
         }
     }
 
-    private static void Drain(TcpHostQpair[] qpairs)
+    private static void Drain(PerfQpair[] qpairs)
     {
         var watch = Stopwatch.StartNew();
         bool busy = true;
@@ -125,7 +127,7 @@ public sealed unsafe class PerfWorker
             ? HostCommands.Read(ns.Info.Nsid, lba, ns.BlocksPerIo)
             : HostCommands.Write(ns.Info.Nsid, lba, ns.BlocksPerIo);
         task.SubmitTicks = Stopwatch.GetTimestamp();
-        task.Qpair.Submit(in sqe, task.Buffer.Address, (uint)task.Buffer.Length, &OnComplete, task);
+        task.Qpair.Submit(in sqe, task, &OnComplete);
     }
 
     private static void OnComplete(object? context, in CompletionEntry cqe)

@@ -1,6 +1,7 @@
-// nvme_perf: an spdk_nvme_perf-like load generator on the Target.Initiator host library. Connects to
-// each -r target, creates -P I/O qpairs per namespace per core of -c, runs -w for -t seconds with
-// -q I/Os in flight per namespace per core, prints a progress line per second and the SPDK-style
+// nvme_perf: an spdk_nvme_perf-like load generator on the host libraries (Target.Initiator for
+// NVMe/TCP, NvmeOverVfioUser for VFIOUSER; see PerfAttach). Connects to each -r target, creates
+// -P I/O qpairs per namespace per core of -c, runs -w for -t seconds with -q I/Os in flight per
+// namespace per core, prints a progress line per second and the SPDK-style
 // latency table at the end. Exit code 0 on success, 1 on usage or run errors.
 using System.Diagnostics;
 using System.Globalization;
@@ -19,16 +20,7 @@ catch (FormatException e)
     return 1;
 }
 
-foreach (var t in options.Targets)
-{
-    if (!t.IsTcp)
-    {
-        Console.Error.WriteLine("nvme_perf: trtype " + t.TrType + " is not supported yet (" + t.TrAddr + ")");
-        return 1;
-    }
-}
-
-var controllers = new List<NvmeController>();
+var controllers = new List<IDisposable>();
 var workers = new List<PerfWorker>();
 foreach (int core in options.Cores) workers.Add(new PerfWorker(core, options));
 int exitCode = 0;
@@ -38,48 +30,9 @@ try
     int perQpairDepth = (options.QueueDepth + options.QpairsPerNamespace - 1) / options.QpairsPerNamespace;
     foreach (var target in options.Targets)
     {
-        var hostOptions = new TcpHostOptions
-        {
-            Address = target.TrAddr,
-            Port = target.Port,
-            SubNqn = target.SubNqn,
-            HostNqn = options.HostNqn.Length != 0 ? options.HostNqn : target.HostNqn,
-            HeaderDigest = options.HeaderDigest,
-            DataDigest = options.DataDigest,
-            IoQueues = 0,
-            QueueDepth = perQpairDepth,
-        };
-        // Number of Queues asks for enough qpairs for up to 32 namespaces; checked once they are known.
-        hostOptions.IoQueues = Math.Min(65535, 32 * workers.Count * options.QpairsPerNamespace);
-        var ctrl = NvmeController.ConnectWithoutIoQpairs(hostOptions);
-        controllers.Add(ctrl);
-        Console.WriteLine("Attached to NVMe over Fabrics controller at " + target.TrAddr + ":" + target.TrSvcId + ": " + target.SubNqn);
-        int nsCount = 0;
-        foreach (var ns in ctrl.Namespaces)
-            if (target.Nsid == 0 || ns.Nsid == target.Nsid) nsCount++;
-        if (nsCount == 0) throw new InvalidOperationException("no active namespace on " + target);
-        int needed = nsCount * workers.Count * options.QpairsPerNamespace;
-        if (ctrl.GrantedIoQueues < needed)
-            throw new InvalidOperationException("target granted " + ctrl.GrantedIoQueues + " I/O queues, " + needed + " needed");
-        foreach (var ns in ctrl.Namespaces)
-        {
-            if (target.Nsid != 0 && ns.Nsid != target.Nsid) continue;
-            if (options.IoSize % ns.BlockSize != 0)
-                throw new InvalidOperationException("I/O size " + options.IoSize + " is not a multiple of NSID " + ns.Nsid + "'s block size " + ns.BlockSize);
-            if (ctrl.MaxTransferSize != 0 && options.IoSize > ctrl.MaxTransferSize)
-                throw new InvalidOperationException("I/O size " + options.IoSize + " exceeds the controller's MDTS (" + ctrl.MaxTransferSize + " bytes)");
-            string label = target + " NSID " + ns.Nsid;
-            foreach (var worker in workers)
-            {
-                var qpairs = new TcpHostQpair[options.QpairsPerNamespace];
-                for (int i = 0; i < qpairs.Length; i++) qpairs[i] = ctrl.CreateIoQpair(perQpairDepth);
-                int tasks = worker.AddNamespace(new PerfNamespace(label, target, ns, qpairs, options.IoSize), options.QueueDepth);
-                if (tasks < options.QueueDepth)
-                    Console.WriteLine("WARNING: " + label + ": queue depth " + options.QueueDepth + " limited to " + tasks +
-                        " by the controller's queue size (CAP.MQES " + (ctrl.MaxQueueEntries - 1) + "); use -P to add qpairs");
-                Console.WriteLine("Associating " + label + " with lcore " + worker.Core);
-            }
-        }
+        if (target.IsTcp) controllers.Add(PerfAttach.Tcp(target, options, workers, perQpairDepth));
+        else if (target.IsVfioUser) controllers.Add(PerfAttach.VfioUser(target, options, workers, perQpairDepth));
+        else throw new InvalidOperationException("trtype " + target.TrType + " is not supported (" + target.TrAddr + ")");
     }
     Console.WriteLine("Initialization complete. Launching workers.");
 
@@ -113,7 +66,8 @@ try
     }
     PerfReport.Print(workers, options.IoSize, options.LatencyDetail, Console.Out);
 }
-catch (Exception e) when (e is NvmeTransportException or NvmeCommandException or InvalidOperationException or TimeoutException)
+catch (Exception e) when (e is NvmeTransportException or NvmeCommandException or InvalidOperationException or TimeoutException
+    or IOException or NotSupportedException)
 {
     Console.Error.WriteLine("nvme_perf: " + e.Message);
     exitCode = 1;

@@ -1,0 +1,123 @@
+// Attaching nvme_perf to its -r targets: per transport type, connect the controller, pick the
+// namespaces (ns:N or all active), check I/O size against block size and MDTS, create -P I/O
+// qpairs per namespace per worker and hand them to the workers (spdk_nvme_perf's
+// register_controllers / associate_workers_with_ns). NVMe/TCP goes through Target.Initiator;
+// VFIOUSER through the NvmeOverVfioUser driver, whose I/O queues all exist once it is connected.
+using Target.Initiator;
+using Target.Transports.VfioUser.Client;
+
+namespace Target.Perf;
+
+public static class PerfAttach
+{
+    public static IDisposable Tcp(TransportId target, PerfOptions options, List<PerfWorker> workers, int perQpairDepth)
+    {
+        var hostOptions = new TcpHostOptions
+        {
+            Address = target.TrAddr,
+            Port = target.Port,
+            SubNqn = target.SubNqn,
+            HostNqn = options.HostNqn.Length != 0 ? options.HostNqn : target.HostNqn,
+            HeaderDigest = options.HeaderDigest,
+            DataDigest = options.DataDigest,
+            IoQueues = 0,
+            QueueDepth = perQpairDepth,
+        };
+        // Number of Queues asks for enough qpairs for up to 32 namespaces; checked once they are known.
+        hostOptions.IoQueues = Math.Min(65535, 32 * workers.Count * options.QpairsPerNamespace);
+        var ctrl = NvmeController.ConnectWithoutIoQpairs(hostOptions);
+        try
+        {
+            Console.WriteLine("Attached to NVMe over Fabrics controller at " + target.TrAddr + ":" + target.TrSvcId + ": " + target.SubNqn);
+            var namespaces = new List<NamespaceInfo>();
+            foreach (var ns in ctrl.Namespaces)
+                if (target.Nsid == 0 || ns.Nsid == target.Nsid) namespaces.Add(ns);
+            if (namespaces.Count == 0) throw new InvalidOperationException("no active namespace on " + target);
+            int needed = namespaces.Count * workers.Count * options.QpairsPerNamespace;
+            if (ctrl.GrantedIoQueues < needed)
+                throw new InvalidOperationException("target granted " + ctrl.GrantedIoQueues + " I/O queues, " + needed + " needed");
+            foreach (var ns in namespaces)
+            {
+                CheckIoSize(options, ns, ctrl.MaxTransferSize);
+                foreach (var worker in workers)
+                {
+                    var qpairs = new PerfQpair[options.QpairsPerNamespace];
+                    for (int i = 0; i < qpairs.Length; i++) qpairs[i] = new TcpPerfQpair(ctrl.CreateIoQpair(perQpairDepth));
+                    Associate(target, options, worker, ns, qpairs, ctrl.MaxQueueEntries);
+                }
+            }
+            return ctrl;
+        }
+        catch
+        {
+            ctrl.Dispose();
+            throw;
+        }
+    }
+
+    public static IDisposable VfioUser(TransportId target, PerfOptions options, List<PerfWorker> workers, int perQpairDepth)
+    {
+        int nsCount = 1;
+        if (target.Nsid == 0)
+        {
+            // The driver creates every I/O queue when it connects: learn the namespace count first.
+            using var probe = NvmeOverVfioUser.Connect(target.TrAddr, new VfioUserHostOptions { IoQueues = 0, DataBufferBytes = 0 });
+            nsCount = Math.Max(1, probe.Namespaces.Count);
+        }
+        int queues = nsCount * workers.Count * options.QpairsPerNamespace;
+        ulong buffer = ((ulong)options.IoSize + 4095) & ~4095UL;
+        var hostOptions = new VfioUserHostOptions
+        {
+            IoQueues = queues,
+            QueueDepth = perQpairDepth,
+            DataBufferBytes = (ulong)queues * (ulong)perQpairDepth * buffer + (1 << 20),
+        };
+        var ctrl = NvmeOverVfioUser.Connect(target.TrAddr, hostOptions);
+        try
+        {
+            Console.WriteLine("Attached to NVMe over vfio-user controller at " + target.TrAddr + (target.SubNqn.Length != 0 ? ": " + target.SubNqn : ""));
+            var namespaces = new List<NamespaceInfo>();
+            foreach (HostNamespace ns in ctrl.Namespaces)
+                if (target.Nsid == 0 || ns.Nsid == target.Nsid) namespaces.Add(new NamespaceInfo(ns.Nsid, ns.BlockSize, ns.BlockCount));
+            if (namespaces.Count == 0) throw new InvalidOperationException("no active namespace on " + target);
+            int needed = namespaces.Count * workers.Count * options.QpairsPerNamespace;
+            if (ctrl.IoQueueCount < needed)
+                throw new InvalidOperationException("target granted " + ctrl.GrantedIoQueues + " I/O queues, " + needed + " needed");
+            int next = 0;
+            foreach (var ns in namespaces)
+            {
+                CheckIoSize(options, ns, ctrl.MaxTransferSize);
+                foreach (var worker in workers)
+                {
+                    var qpairs = new PerfQpair[options.QpairsPerNamespace];
+                    for (int i = 0; i < qpairs.Length; i++) qpairs[i] = new VfioUserPerfQpair(ctrl, ctrl.IoQueue(next++));
+                    Associate(target, options, worker, ns, qpairs, ctrl.MaxQueueEntries);
+                }
+            }
+            return ctrl;
+        }
+        catch
+        {
+            ctrl.Dispose();
+            throw;
+        }
+    }
+
+    private static void CheckIoSize(PerfOptions options, NamespaceInfo ns, int maxTransfer)
+    {
+        if (options.IoSize % ns.BlockSize != 0)
+            throw new InvalidOperationException("I/O size " + options.IoSize + " is not a multiple of NSID " + ns.Nsid + "'s block size " + ns.BlockSize);
+        if (maxTransfer != 0 && options.IoSize > maxTransfer)
+            throw new InvalidOperationException("I/O size " + options.IoSize + " exceeds the controller's MDTS (" + maxTransfer + " bytes)");
+    }
+
+    private static void Associate(TransportId target, PerfOptions options, PerfWorker worker, NamespaceInfo ns, PerfQpair[] qpairs, int maxQueueEntries)
+    {
+        string label = target + " NSID " + ns.Nsid;
+        int tasks = worker.AddNamespace(new PerfNamespace(label, target, ns, qpairs, options.IoSize), options.QueueDepth);
+        if (tasks < options.QueueDepth)
+            Console.WriteLine("WARNING: " + label + ": queue depth " + options.QueueDepth + " limited to " + tasks +
+                " by the controller's queue size (CAP.MQES " + (maxQueueEntries - 1) + "); use -P to add qpairs");
+        Console.WriteLine("Associating " + label + " with lcore " + worker.Core);
+    }
+}
