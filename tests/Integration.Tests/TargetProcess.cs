@@ -1,4 +1,5 @@
-// Starts the real target through scripts/nvmf_tgt on a private RPC socket, the way users and CI do,
+// Starts the real target through scripts/nvmf_tgt on a private RPC socket, the way users and CI do
+// (or the nvmf_tgt named by NVMF_TGT_BIN),
 // and guarantees it is gone (SIGTERM, then SIGKILL after a timeout) with its socket files removed.
 using System.Diagnostics;
 using System.Net.Sockets;
@@ -48,7 +49,9 @@ public sealed class TargetProcess : IAsyncDisposable
     {
         string dir = Directory.CreateTempSubdirectory("tgt-").FullName;
         socket ??= Path.Combine(dir, "spdk.sock");
-        var psi = new ProcessStartInfo(Path.Combine(RepoRoot, "scripts", "nvmf_tgt"))
+        // NVMF_TGT_BIN may name an already built nvmf_tgt (e.g. to test a build while the tree is mid-edit).
+        string? prebuilt = Environment.GetEnvironmentVariable("NVMF_TGT_BIN");
+        var psi = new ProcessStartInfo(string.IsNullOrEmpty(prebuilt) ? Path.Combine(RepoRoot, "scripts", "nvmf_tgt") : prebuilt)
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,

@@ -30,13 +30,13 @@ public sealed class NvmfTarget : IAsyncDisposable
     public const string Nqn = "nqn.2016-06.io.spdk:e2e1";
     public const string BdevName = "Disk0";
 
-    private NvmfTarget(NvmfProcess process, int port)
+    private NvmfTarget(TargetProcess process, int port)
     {
         Process = process;
         Port = port;
     }
 
-    public NvmfProcess Process { get; }
+    public TargetProcess Process { get; }
     public int Port { get; }
     public string RpcSocket => Process.RpcSocket;
 
@@ -93,7 +93,7 @@ public sealed class NvmfTarget : IAsyncDisposable
         await File.WriteAllTextAsync(file, config.ToJsonString());
         try
         {
-            var process = await NvmfProcess.StartAsync($"-m {options.CpuMask} --json {file}");
+            var process = await TargetProcess.StartAsync($"-m {options.CpuMask} --json {file}");
             var target = new NvmfTarget(process, port);
             try
             {
