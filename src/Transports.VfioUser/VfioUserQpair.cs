@@ -3,11 +3,12 @@
 // SQ is one of these, connected through the core's Fabrics Connect path with a transport-built
 // Connect command once placed on its poll group's reactor; everything below runs there.
 //
-// Poll: read the SQ tail doorbell (validated), take as many new entries as the CQ has room for
-// (submission-side flow control), copy each SQE out of guest memory, map its PRP/SGL data pointer
-// onto guest pages (zero-copy segments) and hand it to the core. PCIe-only admin commands (queue
-// create/delete) are answered by the transport (Nvme/QueueCommands). Fabrics opcodes from the
-// guest are refused.
+// Poll: read the SQ tail doorbell (validated; I/O queues read the shadow doorbell page instead of
+// BAR0 once the guest sent Doorbell Buffer Config, Nvme/ShadowDoorbells), take as many new
+// entries as the CQ has room for (submission-side flow control), copy each SQE out of guest
+// memory, map its PRP/SGL data pointer onto guest pages (zero-copy segments) and hand it to the
+// core. PCIe-only admin commands (queue create/delete, Doorbell Buffer Config) are answered by the
+// transport (Nvme/QueueCommands). Fabrics opcodes from the guest are refused.
 // Complete: fill SQHD/SQID, write the CQE with the phase tag into the guest CQ and raise the MSI-X
 // vector (admin CQ and non-adaptive mode at once; otherwise once per poll, FlushInterrupts).
 // While the controller is quiesced (DMA map change) completions wait in a ring and no guest memory
@@ -170,7 +171,11 @@ internal sealed class VfioUserQpair : Qpair
         if (!_active || IsClosed || _ctrlr.Quiesced || _ctrlr.Fatal || Session.TearingDown) return 0;
         int work = _deferredCount > 0 ? FlushDeferred() : 0;
         var db = _ctrlr.Doorbells;
-        int tail = Sq.ReadTail(db);
+        var mem = _ctrlr.Memory;
+        var shadow = QueueId == 0 ? null : Session.Shadow;
+        if (!ShadowDoorbells.TryRead(mem, shadow, db, Doorbells.SqTailSlot(QueueId), out uint rawTail))
+            return work; // shadow doorbell page not mapped right now (DMA remap); retry later
+        int tail = Sq.ValidateTail(rawTail);
         if (tail < 0)
         {
             _ctrlr.Fail("invalid SQ " + QueueId + " tail doorbell");
@@ -179,14 +184,15 @@ internal sealed class VfioUserQpair : Qpair
         int pending = Sq.Pending(tail);
         if (pending == 0) return work;
         var cq = Cq;
-        if (!cq.RefreshHead(db))
+        if (!ShadowDoorbells.TryRead(mem, shadow, db, Doorbells.CqHeadSlot(cq.Qid), out uint rawHead)) return work;
+        if (!cq.RefreshHead(rawHead))
         {
             _ctrlr.Fail("invalid CQ " + cq.Qid + " head doorbell");
             return work;
         }
         int n = Math.Min(Math.Min(pending, MaxBatch), Math.Min(cq.Available, _freeCount));
         if (n <= 0) return work;
-        nint mapped = Sq.Map(_ctrlr.Memory);
+        nint mapped = Sq.Map(mem);
         if (mapped == 0) return work; // queue memory not mapped right now (DMA remap); retry later
         for (int i = 0; i < n; i++)
         {
@@ -314,7 +320,7 @@ internal sealed class VfioUserQpair : Qpair
         r.Cqe.Sqhd = (ushort)Sq.Head;
         r.Cqe.Sqid = QueueId;
         var cq = Cq;
-        if (!cq.TryPost(_ctrlr.Memory, _ctrlr.Doorbells, r.Cqe))
+        if (!cq.TryPost(_ctrlr.Memory, _ctrlr.Doorbells, QueueId == 0 ? null : Session.Shadow, r.Cqe))
         {
             if (cq.Broken)
             {

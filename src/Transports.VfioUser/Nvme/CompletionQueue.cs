@@ -47,9 +47,11 @@ public sealed unsafe class CompletionQueue
     public int Available => Size - 1 - Used - Reserved;
 
     /// <summary>Reads and validates the head doorbell. False (and Broken) when it is out of range.</summary>
-    public bool RefreshHead(Doorbells doorbells)
+    public bool RefreshHead(Doorbells doorbells) => RefreshHead(doorbells.Read(Doorbells.CqHeadSlot(Qid)));
+
+    /// <summary>Validates a head doorbell value read by the caller (BAR0 or shadow page). False (and Broken) when out of range.</summary>
+    public bool RefreshHead(uint head)
     {
-        uint head = doorbells.Read(Doorbells.CqHeadSlot(Qid));
         if (head >= (uint)Size)
         {
             Broken = true;
@@ -63,13 +65,17 @@ public sealed unsafe class CompletionQueue
     /// Writes <paramref name="cqe"/> (phase set here) at the tail and advances it. Returns false
     /// when the queue memory is not mapped (try again later) or the queue is full or broken.
     /// </summary>
-    public bool TryPost(IGuestMemory memory, Doorbells doorbells, in CompletionEntry cqe)
+    public bool TryPost(IGuestMemory memory, Doorbells doorbells, in CompletionEntry cqe) => TryPost(memory, doorbells, null, cqe);
+
+    /// <summary>As above; the head doorbell is read from <paramref name="shadow"/> when set (I/O queues after Doorbell Buffer Config).</summary>
+    public bool TryPost(IGuestMemory memory, Doorbells doorbells, ShadowDoorbells? shadow, in CompletionEntry cqe)
     {
         if (Broken) return false;
         int next = Tail + 1 == Size ? 0 : Tail + 1;
         if (next == Head)
         {
-            if (!RefreshHead(doorbells)) return false;
+            if (!ShadowDoorbells.TryRead(memory, shadow, doorbells, Doorbells.CqHeadSlot(Qid), out uint head)) return false;
+            if (!RefreshHead(head)) return false;
             if (next == Head)
             {
                 Broken = true; // the guest let the queue overflow despite flow control

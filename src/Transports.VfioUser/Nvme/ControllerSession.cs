@@ -18,6 +18,7 @@ internal sealed class ControllerSession
     private volatile bool _tearingDown;
     private volatile bool _ready;
     private volatile Controller? _core;
+    private volatile ShadowDoorbells? _shadow;
 
     public ControllerSession(PcieController ctrlr, string subNqn, string hostNqn, byte[] hostId, int maxQueues)
     {
@@ -42,6 +43,11 @@ internal sealed class ControllerSession
     public int LiveIoQueues => Volatile.Read(ref _ioAlive);
     public CompletionQueue?[] Cqs { get; }
     public VfioUserQpair?[] IoQpairs { get; }
+    /// <summary>
+    /// Shadow doorbell / EventIdx pages from Doorbell Buffer Config (set on the admin reactor, read
+    /// by the I/O queues' reactors). Belongs to this enable cycle: a reset starts without.
+    /// </summary>
+    public ShadowDoorbells? Shadow { get => _shadow; set => _shadow = value; }
 
     /// <summary>Creates the admin queue pair from AQA/ASQ/ACQ and hands it to the core. Endpoint reactor.</summary>
     public void Start(VfioUserTransport transport, int sqEntries, ulong asq, int cqEntries, ulong acq)

@@ -51,7 +51,21 @@ public sealed class PcieController : Bar0Registers.IOwner
     public bool Fatal => _fatal;
     public bool Quiesced => _quiesced;
     public bool AdaptiveIrq => !_transport.VfuOptions.DisableAdaptiveIrq;
-    public bool ShadowDoorbellsOffered => false;
+    /// <summary>
+    /// Doorbell Buffer Config is offered (OACS.DBCS): only when doorbell writes are trapped
+    /// (disable_mappable_bar0) and disable_shadow_doorbells is off (SPDK's rule; vfio-user.md §3.7).
+    /// </summary>
+    public bool ShadowDoorbellsOffered =>
+        _transport.VfuOptions.DisableMappableBar0 && !_transport.VfuOptions.DisableShadowDoorbells;
+    private int _shadowLogged;
+
+    /// <summary>Logs (once per controller) that the guest configured shadow doorbells.</summary>
+    internal void NoteShadowDoorbells(ShadowDoorbells s)
+    {
+        if (Interlocked.Exchange(ref _shadowLogged, 1) != 0) return;
+        Serilog.Log.Information("vfio-user: controller at {Address}: Doorbell Buffer Config (shadow doorbells 0x{Shadow:x}, EventIdx 0x{EventIdx:x})",
+            Address.Traddr, s.DoorbellIova, s.EventIdxIova);
+    }
     internal ControllerSession? Session => _session;
     /// <summary>Register accesses served by messages (REGION_READ/WRITE of BAR0).</summary>
     public long TrappedAccesses;
@@ -187,6 +201,8 @@ public sealed class PcieController : Bar0Registers.IOwner
     /// <summary>Controller-level reset: device reset, FLR, lost connection, shutdown.</summary>
     internal void Reset(ResetReason reason)
     {
+        if (reason == ResetReason.LostConnection)
+            Serilog.Log.Information("vfio-user: controller at {Address}: {Count} trapped BAR0 accesses", Address.Traddr, Interlocked.Read(ref TrappedAccesses));
         _pendingEnable = false;
         _session?.BeginTeardown();
         Volatile.Write(ref _cc, 0);

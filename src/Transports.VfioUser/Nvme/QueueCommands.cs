@@ -1,6 +1,7 @@
 // The PCIe-only admin commands the transport answers before the core sees them (NVMe Base 2.0
 // §5.4 Create I/O Completion Queue, §5.5 Create I/O Submission Queue, §5.6/§5.7 Delete I/O
-// CQ/SQ; SPDK handle_create_io_q / handle_del_io_q; vfio-user.md §3.4). Queues must be physically
+// CQ/SQ, §5.8 Doorbell Buffer Config; SPDK handle_create_io_q / handle_del_io_q /
+// handle_doorbell_buffer_config; vfio-user.md §3.4, §3.7). Queues must be physically
 // contiguous (PC = 1) and page aligned, their memory mapped and (for CQs) writable; sizes within
 // 2..MQES+1; ids within max_qpairs_per_ctrlr. Each I/O SQ becomes a VfioUserQpair connected
 // through the core; Create I/O SQ completes once that Connect finished, Delete I/O SQ once the
@@ -31,6 +32,7 @@ internal static class QueueCommands
             case AdminOpcode.CreateIoSq: CreateSq(session, admin, r); return true;
             case AdminOpcode.DeleteIoCq: DeleteCq(session, admin, r); return true;
             case AdminOpcode.DeleteIoSq: DeleteSq(session, admin, r); return true;
+            case AdminOpcode.DoorbellBufferConfig: DoorbellBufferConfig(session, admin, r); return true;
             default: return false;
         }
     }
@@ -63,6 +65,7 @@ internal static class QueueCommands
             return;
         }
         session.Ctrlr.Doorbells.Write(Doorbells.CqHeadSlot(qid), 0);
+        session.Shadow?.InitSlot(session.Ctrlr.Memory, Doorbells.CqHeadSlot(qid));
         session.Cqs[qid] = cq;
         admin.CompleteLocal(r, NvmeStatus.Success);
     }
@@ -84,11 +87,37 @@ internal static class QueueCommands
             return;
         }
         session.Ctrlr.Doorbells.Write(Doorbells.SqTailSlot(qid), 0);
+        session.Shadow?.InitSlot(session.Ctrlr.Memory, Doorbells.SqTailSlot(qid));
         var transport = (VfioUserTransport)admin.Transport;
         var q = new VfioUserQpair(transport, session.Ctrlr, session, qid, sq) { CreateCommand = r };
         cq.SqCount++;
         session.AddIoQpair(q);
         transport.Target.AddQpair(q); // completes through ControllerSession.FinishCreate
+    }
+
+    /// <summary>
+    /// Doorbell Buffer Config (0x7C; NVMe Base 2.0 §5.8; SPDK handle_doorbell_buffer_config):
+    /// PRP1 = shadow doorbell page, PRP2 = EventIdx page. Invalid Opcode when shadow doorbells are
+    /// not offered; Invalid Field for a bad pointer. A second command replaces the first.
+    /// </summary>
+    private static void DoorbellBufferConfig(ControllerSession session, VfioUserQpair admin, VfioUserRequest r)
+    {
+        ref readonly var sqe = ref r.Sqe;
+        var ctrlr = session.Ctrlr;
+        if (!ctrlr.ShadowDoorbellsOffered)
+        {
+            admin.CompleteLocal(r, NvmeStatus.InvalidOpcode);
+            return;
+        }
+        if (sqe.Psdt != 0 || ShadowDoorbells.TryCreate(ctrlr.Memory, sqe.Prp1, sqe.Prp2) is not { } shadow
+            || !shadow.Initialise(ctrlr.Memory, ctrlr.Doorbells, session.IoQpairs.Length))
+        {
+            admin.CompleteLocal(r, NvmeStatus.InvalidField);
+            return;
+        }
+        session.Shadow = shadow;
+        ctrlr.NoteShadowDoorbells(shadow);
+        admin.CompleteLocal(r, NvmeStatus.Success);
     }
 
     private static void DeleteCq(ControllerSession session, VfioUserQpair admin, VfioUserRequest r)

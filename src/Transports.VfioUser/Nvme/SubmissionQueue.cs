@@ -24,9 +24,12 @@ public sealed unsafe class SubmissionQueue
     public int Head { get; private set; }
 
     /// <summary>Reads the tail doorbell: the tail, or -1 when the value is out of range.</summary>
-    public int ReadTail(Doorbells doorbells)
+    public int ReadTail(Doorbells doorbells) => ValidateTail(doorbells.Read(Doorbells.SqTailSlot(Qid)));
+
+    /// <summary>Validates a tail doorbell value read by the caller (BAR0 or shadow page): the tail, or -1 when out of range.</summary>
+    public int ValidateTail(uint value)
     {
-        uint tail = doorbells.Read(Doorbells.SqTailSlot(Qid)) & 0xFFFF;
+        uint tail = value & 0xFFFF;
         return tail < (uint)Size ? (int)tail : -1;
     }
 
