@@ -57,6 +57,8 @@ internal sealed class HostTarget : IAsyncDisposable
         });
     }
 
+    public ReactorSet Reactors => _reactors;
+
     /// <summary>Runs <paramref name="fn"/> on the target's control reactor.</summary>
     public Task<T> InvokeAsync<T>(Func<T> fn) => _target.InvokeAsync(fn);
 
