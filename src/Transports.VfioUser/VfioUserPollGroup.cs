@@ -6,6 +6,7 @@
 using System.Text.Json.Nodes;
 using Target.Core.Nvmf;
 using Target.Core.Reactors;
+using Target.Transports.VfioUser.Nvme;
 
 namespace Target.Transports.VfioUser;
 
@@ -53,6 +54,18 @@ internal sealed class VfioUserPollGroup : ITransportPollGroup
     }
 
     internal void CountInterrupt() => Interrupts++;
+
+    /// <summary>
+    /// Whether an I/O command of <paramref name="ctrlr"/> placed here is still executing in the core
+    /// or a bdev (it may hold pointers into guest memory). Admin queues are left out: an AER stays
+    /// outstanding for ever and admin data is copied synchronously.
+    /// </summary>
+    internal bool HasIoInFlight(PcieController ctrlr)
+    {
+        foreach (var q in _qpairs)
+            if (q is not null && q.QueueId != 0 && q.Ctrlr == ctrlr && q.Outstanding > 0) return true;
+        return false;
+    }
 
     /// <summary>One pass over the SQs (also called directly by tests without reactors).</summary>
     internal int Poll()

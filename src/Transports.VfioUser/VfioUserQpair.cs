@@ -68,6 +68,7 @@ internal sealed class VfioUserQpair : Qpair
     public VfioUserRequest? CreateCommand { get; set; }
 
     public override ListenAddress? ListenAddress => _ctrlr.Address;
+    internal PcieController Ctrlr => _ctrlr;
 
     // ---- placement and internal Connect ----------------------------------------------------
 

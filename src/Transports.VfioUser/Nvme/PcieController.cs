@@ -13,6 +13,7 @@
 // Threads: BAR0 accesses, DMA and reset callbacks run on the endpoint reactor; queue work runs on
 // the qpairs' reactors. Quiesce: set the flag, then a message to every other poll-group reactor;
 // when all have run, no poll there is touching guest memory and the endpoint may proceed.
+using System.Diagnostics;
 using Target.Core.Nvme.Spec;
 using Target.Core.Nvmf;
 using Target.Core.Reactors;
@@ -212,30 +213,53 @@ public sealed class PcieController : Bar0Registers.IOwner
         FatalReason = null;
     }
 
-    /// <summary>IVfioDevice.Quiesce: true when no other reactor can be touching guest memory.</summary>
+    /// <summary>
+    /// IVfioDevice.Quiesce: true when nothing can be touching guest memory. Sets the flag (polls stop
+    /// fetching commands and posting completions), then asks every poll-group reactor, this one
+    /// included, to confirm; a reactor confirms once none of this controller's I/O commands placed
+    /// there is still executing (a bdev may hold guest pointers, e.g. I/O queued by QoS), or after
+    /// <see cref="QuiesceDrainLimitSeconds"/> so a stuck backend cannot hang the VMM.
+    /// </summary>
     internal bool Quiesce()
     {
         _quiesced = true;
-        var current = Reactor.Current;
         var groups = _transport.PollGroupSnapshot();
-        int others = 0;
-        foreach (var g in groups) if (g.Reactor is not null && g.Reactor != current) others++;
-        if (others == 0) return true;
-        Volatile.Write(ref _quiesceAcks, others);
+        int reactors = 0;
+        foreach (var g in groups) if (g.Reactor is not null) reactors++;
+        if (reactors == 0) return true;
+        Volatile.Write(ref _quiesceAcks, reactors);
+        _quiesceDeadline = Stopwatch.GetTimestamp() + QuiesceDrainLimitSeconds * Stopwatch.Frequency;
         foreach (var g in groups)
-        {
-            if (g.Reactor is null || g.Reactor == current) continue;
-            g.Reactor.Send(static c =>
-            {
-                var self = (PcieController)c!;
-                // Report through the endpoint's own reactor: that message runs only after the
-                // endpoint's current poll (the one that called Quiesce) has parked its operation,
-                // so the completion cannot arrive before the endpoint waits for it.
-                if (Interlocked.Decrement(ref self._quiesceAcks) == 0)
-                    self.RunOnEndpointLater(static o => ((PcieController)o!).Endpoint?.QuiesceCompleted(), self);
-            }, this);
-        }
+            if (g.Reactor is not null) g.Reactor.Send(s_confirmQuiesce, new QuiesceProbe(this, g));
         return false;
+    }
+
+    private const long QuiesceDrainLimitSeconds = 10;
+    private long _quiesceDeadline;
+
+    private sealed record QuiesceProbe(PcieController Ctrlr, VfioUserPollGroup Group);
+
+    private static readonly Action<object?> s_confirmQuiesce = ConfirmQuiesce;
+
+    private static void ConfirmQuiesce(object? o)
+    {
+        var probe = (QuiesceProbe)o!;
+        var self = probe.Ctrlr;
+        if (probe.Group.HasIoInFlight(self))
+        {
+            if (Stopwatch.GetTimestamp() < Volatile.Read(ref self._quiesceDeadline))
+            {
+                probe.Group.Reactor!.Send(s_confirmQuiesce, probe); // look again after this reactor's pollers ran
+                return;
+            }
+            Serilog.Log.Warning("vfio-user: controller at {Address}: I/O still in flight after {Seconds} s of quiesce; going on",
+                self.Address.Traddr, QuiesceDrainLimitSeconds);
+        }
+        // Report through the endpoint's own reactor: that message runs only after the endpoint's
+        // current poll (the one that called Quiesce) has parked its operation, so the completion
+        // cannot arrive before the endpoint waits for it.
+        if (Interlocked.Decrement(ref self._quiesceAcks) == 0)
+            self.RunOnEndpointLater(static c => ((PcieController)c!).Endpoint?.QuiesceCompleted(), self);
     }
 
     internal void Resume() => _quiesced = false;

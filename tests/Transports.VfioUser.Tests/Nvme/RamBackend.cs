@@ -2,6 +2,7 @@
 // like the malloc bdev).
 using Target.Core.Memory;
 using Target.Core.Nvmf;
+using Target.Core.Reactors;
 
 namespace Transports.VfioUser.Tests.Nvme;
 
@@ -22,6 +23,24 @@ internal sealed unsafe class RamBackend : INamespaceBackend, INamespaceChannel
     public ulong BlockCount { get; }
     public Guid Uuid { get; } = Guid.NewGuid();
     public int Submitted;
+
+    /// <summary>When set, writes are applied but their completions are held until <see cref="ReleaseHeld"/> (a slow or QoS-queued bdev).</summary>
+    public volatile bool HoldWrites;
+    private readonly List<(Reactor? Reactor, IBlockCompletion Completion, object? Context)> _held = new();
+
+    /// <summary>Completes every held write, each on the reactor that submitted it.</summary>
+    public void ReleaseHeld()
+    {
+        lock (_held)
+        {
+            foreach (var (reactor, completion, context) in _held)
+            {
+                if (reactor is null) completion.OnBlockComplete(BlockStatus.Success, context);
+                else reactor.Send(() => completion.OnBlockComplete(BlockStatus.Success, context));
+            }
+            _held.Clear();
+        }
+    }
     public bool Supports(BlockOp op) => true;
     public INamespaceChannel GetChannel() => this;
     public event Action<INamespaceBackend, bool>? Changed { add { } remove { } }
@@ -37,6 +56,11 @@ internal sealed unsafe class RamBackend : INamespaceBackend, INamespaceChannel
             foreach (var v in data) { new Span<byte>(Data, (int)off, (int)v.Length).CopyTo(new Span<byte>((void*)v.Base, (int)v.Length)); off += (long)v.Length; }
         else if (op == BlockOp.Write)
             foreach (var v in data) { new ReadOnlySpan<byte>((void*)v.Base, (int)v.Length).CopyTo(new Span<byte>(Data, (int)off, (int)v.Length)); off += (long)v.Length; }
+        if (HoldWrites && op == BlockOp.Write && status == BlockStatus.Success)
+        {
+            lock (_held) _held.Add((Reactor.Current, completion, context));
+            return;
+        }
         completion.OnBlockComplete(status, context);
     }
 }
