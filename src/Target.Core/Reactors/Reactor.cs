@@ -180,7 +180,16 @@ public sealed class Reactor
             while (!_stopRequested)
             {
                 long start = Stopwatch.GetTimestamp();
-                int work = RunOnce(start);
+                int work;
+                try
+                {
+                    work = RunOnce(start);
+                }
+                catch (Exception e)
+                {
+                    work = 1;
+                    OnUnhandled(e);
+                }
                 long end = Stopwatch.GetTimestamp();
                 if (work > 0)
                 {
@@ -198,7 +207,11 @@ public sealed class Reactor
                 }
             }
             // Final drain so messages sent during shutdown (completions, teardown) still run.
-            while (_ring.Drain(MessageBatch) > 0) { }
+            while (true)
+            {
+                try { if (_ring.Drain(MessageBatch) == 0) break; }
+                catch (Exception e) { OnUnhandled(e); }
+            }
         }
         finally
         {
@@ -207,14 +220,38 @@ public sealed class Reactor
         }
     }
 
+    /// <summary>
+    /// A message or poller threw: that is a bug, but one bug must not take the whole target (and
+    /// every host's I/O) down. Log it; a poller that threw is stopped so it cannot fail in a loop.
+    /// </summary>
+    private void OnUnhandled(Exception e)
+    {
+        Poller? culprit = _running;
+        _running = null;
+        if (culprit is not null && !culprit.Unregistered)
+        {
+            Serilog.Log.Error(e, "reactor {Lcore}: poller {Poller} threw; it is unregistered", Lcore, culprit.Name);
+            UnregisterPoller(culprit);
+            if (_pollersChanged) CompactPollers();
+        }
+        else
+        {
+            Serilog.Log.Error(e, "reactor {Lcore}: a message threw", Lcore);
+        }
+    }
+
+    private Poller? _running;
+
     private int RunOnce(long now)
     {
+        _running = null;
         int work = _ring.Drain(MessageBatch);
         var active = _active;
         for (int i = 0; i < active.Count; i++)
         {
             Poller p = active[i];
             if (p.Unregistered) continue;
+            _running = p;
             int did = p.Fn(p.Context);
             p.RunCount++;
             if (did > 0) { p.BusyCount++; work += did; }
@@ -225,10 +262,12 @@ public sealed class Reactor
             Poller p = timed[i];
             if (p.Unregistered || now < p.NextRunTick) continue;
             p.NextRunTick = now + p.PeriodTicks;
+            _running = p;
             int did = p.Fn(p.Context);
             p.RunCount++;
             if (did > 0) { p.BusyCount++; work += did; }
         }
+        _running = null;
         if (_pollersChanged) CompactPollers();
         return work;
     }

@@ -105,4 +105,22 @@ public class ReactorTests
         await channels.DestroyAllAsync(_ => destroyed++);
         Assert.Equal(set.Count, destroyed);
     }
+
+    [Fact]
+    public async Task AThrowingMessageOrPollerDoesNotKillTheReactor()
+    {
+        await using var set = new ReactorSet(new[] { 0 });
+        set.Start();
+        set.Main.Send(() => throw new InvalidOperationException("bug in a message"));
+        int runs = 0;
+        var poller = await set.Main.InvokeAsync(() => set.Main.RegisterPoller("faulty", _ =>
+        {
+            runs++;
+            throw new InvalidOperationException("bug in a poller");
+        }));
+        await Task.Delay(100);
+        // The reactor still serves messages, and the faulty poller ran once and was stopped.
+        Assert.Equal(1, await set.Main.InvokeAsync(() => runs));
+        Assert.True(await set.Main.InvokeAsync(() => poller.Unregistered));
+    }
 }
