@@ -721,12 +721,7 @@ def build_parser():
     p.add_argument('--data-wr-pool-size', type=int, help='RDMA data WR pool size (RDMA)')
 
     def nvmf_get_transports(a):
-        params = {}
-        if a.trtype:
-            params['trtype'] = a.trtype
-        if a.tgt_name:
-            params['tgt_name'] = a.tgt_name
-        print_dict(a.client.call(a.rpc_method, params))
+        print_dict(a.client.call(a.rpc_method, {'trtype': a.trtype, 'tgt_name': a.tgt_name}))
     p = cmd('nvmf_get_transports', 'Display nvmf transports or required transport', nvmf_get_transports,
             nvme_alias('nvmf_get_transports'))
     p.add_argument('--trtype', help='Transport type (optional)')
@@ -734,12 +729,7 @@ def build_parser():
 
     # ---------------- nvmf: subsystems ----------------
     def nvmf_get_subsystems(a):
-        params = {}
-        if a.nqn:
-            params['nqn'] = a.nqn
-        if a.tgt_name:
-            params['tgt_name'] = a.tgt_name
-        print_dict(a.client.call(a.rpc_method, params))
+        print_dict(a.client.call(a.rpc_method, {'nqn': a.nqn, 'tgt_name': a.tgt_name}))
     p = cmd('nvmf_get_subsystems', 'Display nvmf subsystems or required subsystem', nvmf_get_subsystems,
             nvme_alias('nvmf_get_subsystems'))
     p.add_argument('nqn', nargs='?', help='Subsystem NQN (optional)')
@@ -951,10 +941,7 @@ def build_parser():
         p.add_argument('-t', '--tgt-name', help='The name of the parent NVMe-oF target (optional)')
 
     def nvmf_get_stats(a):
-        params = {}
-        if a.tgt_name:
-            params['tgt_name'] = a.tgt_name
-        print_dict(a.client.call(a.rpc_method, params))
+        print_dict(a.client.call(a.rpc_method, {'tgt_name': a.tgt_name}))
     p = cmd('nvmf_get_stats', 'Display current statistics for NVMf subsystem', nvmf_get_stats,
             nvme_alias('nvmf_get_stats'))
     p.add_argument('-t', '--tgt-name', help='The name of the parent NVMe-oF target (optional)')
