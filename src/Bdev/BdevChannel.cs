@@ -14,8 +14,8 @@
 // poller exists only while limits are set.
 using System.Diagnostics;
 using Target.Core.Memory;
-using Target.Core.Nvmf;
 using Target.Core.Reactors;
+using Target.Core.Storage;
 
 namespace Target.Bdev;
 

@@ -2,7 +2,7 @@
 // for remove/resize, an optional claim, and the entry points that submit I/O on a channel.
 // Open/Claim/Close run on the main reactor; Submit on the reactor that owns the channel.
 using Target.Core.Memory;
-using Target.Core.Nvmf;
+using Target.Core.Storage;
 
 namespace Target.Bdev;
 

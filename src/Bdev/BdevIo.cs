@@ -4,7 +4,7 @@
 // returned to the pool → caller's callback. Touched only on the channel's reactor.
 using System.Runtime.InteropServices;
 using Target.Core.Memory;
-using Target.Core.Nvmf;
+using Target.Core.Storage;
 
 namespace Target.Bdev;
 

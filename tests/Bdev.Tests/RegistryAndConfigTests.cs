@@ -4,6 +4,7 @@ using System.Text.Json.Nodes;
 using Target.Bdev.Tests.Support;
 using Target.Core.Memory;
 using Target.Core.Nvmf;
+using Target.Core.Storage;
 
 namespace Target.Bdev.Tests;
 

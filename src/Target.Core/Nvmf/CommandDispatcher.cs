@@ -2,6 +2,7 @@
 // state and routes it to the fabrics, admin or I/O handlers. Rules here: only a fabrics command
 // may arrive before Connect; admin commands go to qid 0 only; I/O commands to I/O queues only.
 using Target.Core.Nvme.Spec;
+using Target.Core.Storage;
 
 namespace Target.Core.Nvmf;
 

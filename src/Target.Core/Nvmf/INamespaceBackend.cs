@@ -1,44 +1,10 @@
 // The storage seam of the NVMe-oF core: a block device as a namespace sees it. Implemented over a
-// bdev descriptor in src/Bdev (BdevNamespaceBackend); tests plug in fakes. No NVMe types cross it.
+// bdev descriptor in src/Bdev (BdevNamespaceBackend); tests plug in fakes. No NVMe types cross it;
+// the block vocabulary it speaks (BlockOp, BlockStatus, IBlockCompletion) is in Target.Core.Storage.
 using Target.Core.Memory;
+using Target.Core.Storage;
 
 namespace Target.Core.Nvmf;
-
-public enum BlockOp : byte
-{
-    Read,
-    Write,
-    Flush,
-    WriteZeroes,
-    Unmap,
-    Compare,
-    Reset,
-}
-
-public enum BlockStatus : byte
-{
-    Success,
-    /// <summary>Media/device error (NVMe: Internal Error / Write Fault / Unrecovered Read).</summary>
-    IoError,
-    /// <summary>Compare found a difference.</summary>
-    Miscompare,
-    /// <summary>LBA range beyond the device.</summary>
-    OutOfRange,
-    /// <summary>The operation is not supported by the device.</summary>
-    NotSupported,
-    /// <summary>Request aborted (device removed, reset).</summary>
-    Aborted,
-    /// <summary>The channel has no free I/O object; retry later.</summary>
-    NoResources,
-    /// <summary>Bad length/alignment of the data segments.</summary>
-    InvalidArgument,
-}
-
-/// <summary>Called once per submitted operation, on the reactor that submitted it.</summary>
-public interface IBlockCompletion
-{
-    void OnBlockComplete(BlockStatus status, object? context);
-}
 
 public interface INamespaceBackend
 {

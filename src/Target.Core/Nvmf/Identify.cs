@@ -4,6 +4,7 @@
 using System.Numerics;
 using System.Runtime.InteropServices;
 using Target.Core.Nvme.Spec;
+using Target.Core.Storage;
 
 namespace Target.Core.Nvmf;
 

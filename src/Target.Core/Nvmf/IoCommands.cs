@@ -6,6 +6,7 @@
 using System.Runtime.InteropServices;
 using Target.Core.Memory;
 using Target.Core.Nvme.Spec;
+using Target.Core.Storage;
 
 namespace Target.Core.Nvmf;
 

@@ -10,6 +10,7 @@
 using System.Runtime.CompilerServices;
 using Target.Core.Memory;
 using Target.Core.Nvme.Spec;
+using Target.Core.Storage;
 
 namespace Target.Core.Nvmf;
 

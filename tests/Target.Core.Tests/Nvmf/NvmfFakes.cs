@@ -6,6 +6,7 @@ using System.Text.Json.Nodes;
 using Target.Core.Memory;
 using Target.Core.Nvmf;
 using Target.Core.Rpc;
+using Target.Core.Storage;
 
 namespace Target.Core.Tests.Nvmf;
 

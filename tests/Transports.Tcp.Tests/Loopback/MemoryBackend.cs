@@ -2,6 +2,7 @@
 using System.Runtime.InteropServices;
 using Target.Core.Memory;
 using Target.Core.Nvmf;
+using Target.Core.Storage;
 
 namespace Transports.Tcp.Tests.Loopback;
 

@@ -3,6 +3,7 @@
 using Target.Core.Memory;
 using Target.Core.Nvmf;
 using Target.Core.Reactors;
+using Target.Core.Storage;
 
 namespace Transports.VfioUser.Tests.Nvme;
 

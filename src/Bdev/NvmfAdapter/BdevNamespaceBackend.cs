@@ -3,6 +3,7 @@
 // read-write and takes an exclusive_write claim for "NVMe-oF Target", as SPDK's nvmf does.
 using Target.Core.Nvmf;
 using Target.Core.Reactors;
+using Target.Core.Storage;
 
 namespace Target.Bdev;
 

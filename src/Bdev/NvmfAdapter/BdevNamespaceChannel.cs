@@ -2,6 +2,7 @@
 // A Flush with no block count covers the whole device (NVMe Flush carries no range).
 using Target.Core.Memory;
 using Target.Core.Nvmf;
+using Target.Core.Storage;
 
 namespace Target.Bdev;
 
