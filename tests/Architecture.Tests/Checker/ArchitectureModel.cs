@@ -33,14 +33,6 @@ public sealed record ArchitectureModel(ProjectGraph Graph, IReadOnlyList<Assembl
         }
     }
 
-    /// <summary>Names of every project the model knows (by project name, from graph and assemblies).</summary>
-    public bool IsProject(string name)
-    {
-        foreach (ProjectNode p in Graph.Projects)
-            if (p.Name == name) return true;
-        return IsInspected(name);
-    }
-
     private bool IsInspected(string assemblyName)
     {
         foreach (AssemblyUsage a in Assemblies)
