@@ -13,6 +13,7 @@
 // 1 ms timed poller refills (by elapsed time, carry-over capped at 10 slices) and drains; the
 // poller exists only while limits are set.
 using System.Diagnostics;
+using Target.Core.Interop;
 using Target.Core.Memory;
 using Target.Core.Reactors;
 using Target.Core.Storage;
@@ -83,9 +84,9 @@ public sealed class BdevChannel
         IBdevIoCompletion? callback, IBlockCompletion? blockCallback, object? context)
     {
         Reactor.AssertCurrent();
-        if (_destroyed) return -BdevErrno.ENODEV;
+        if (_destroyed) return -Errno.ENODEV;
         BdevIo? io = _free;
-        if (io is null) return -BdevErrno.ENOMEM;
+        if (io is null) return -Errno.ENOMEM;
         _free = io.Next;
         io.Next = null;
         _taken++;

@@ -1,6 +1,7 @@
 // An open handle on a bdev (SPDK struct spdk_bdev_desc): read-only or read-write, an event callback
 // for remove/resize, an optional claim, and the entry points that submit I/O on a channel.
 // Open/Claim/Close run on the main reactor; Submit on the reactor that owns the channel.
+using Target.Core.Interop;
 using Target.Core.Memory;
 using Target.Core.Storage;
 
@@ -29,18 +30,18 @@ public sealed class BdevDesc
     /// </summary>
     public int Claim(BdevClaimType type, string module)
     {
-        if (IsClosed || type == BdevClaimType.None) return -BdevErrno.EINVAL;
+        if (IsClosed || type == BdevClaimType.None) return -Errno.EINVAL;
         if (Bdev.ClaimType != BdevClaimType.None)
         {
             Serilog.Log.Error("bdev {Name} already claimed: type {Type} by module {Module}",
                 Bdev.Name, BdevClaimTypeNames.Name(Bdev.ClaimType), Bdev.ClaimModule);
-            return -BdevErrno.EPERM;
+            return -Errno.EPERM;
         }
-        if (type == BdevClaimType.ReadManyWriteNone && Write) return -BdevErrno.EINVAL;
+        if (type == BdevClaimType.ReadManyWriteNone && Write) return -Errno.EINVAL;
         if (type != BdevClaimType.ExclusiveWrite)
         {
             foreach (var d in Bdev.Descs)
-                if (d != this && d.Write) return -BdevErrno.EPERM;
+                if (d != this && d.Write) return -Errno.EPERM;
         }
         if (type != BdevClaimType.ReadManyWriteNone) Write = true; // the claimant becomes the writer
         Bdev.ClaimType = type;
@@ -81,14 +82,14 @@ public sealed class BdevDesc
     public int Submit(BdevChannel channel, BdevIoType type, ulong offsetBlocks, ulong numBlocks,
         ReadOnlySpan<IoVec> data, IBdevIoCompletion completion, object? context)
     {
-        if (!CanSubmit(type)) return -BdevErrno.EBADF;
+        if (!CanSubmit(type)) return -Errno.EBADF;
         return channel.Submit(type, offsetBlocks, numBlocks, data, completion, null, context);
     }
 
     internal int SubmitBlock(BdevChannel channel, BdevIoType type, ulong offsetBlocks, ulong numBlocks,
         ReadOnlySpan<IoVec> data, IBlockCompletion completion, object? context)
     {
-        if (!CanSubmit(type)) return -BdevErrno.EBADF;
+        if (!CanSubmit(type)) return -Errno.EBADF;
         return channel.Submit(type, offsetBlocks, numBlocks, data, null, completion, context);
     }
 

@@ -1,6 +1,7 @@
 // All registered bdevs (SPDK g_bdev_mgr): one namespace for names, aliases and UUID strings,
 // descriptor opening, remove/resize events and the asynchronous unregister. Owned by the main
 // reactor: every method here must be called there (RPC handlers hop over with InvokeAsync).
+using Target.Core.Interop;
 using Target.Core.Reactors;
 
 namespace Target.Bdev;
@@ -40,16 +41,16 @@ public sealed class BdevRegistry
     public int Register(Bdev bdev)
     {
         Reactors.Main.AssertCurrent();
-        if (string.IsNullOrEmpty(bdev.Name)) return -BdevErrno.EINVAL;
+        if (string.IsNullOrEmpty(bdev.Name)) return -Errno.EINVAL;
         if (bdev.Uuid == Guid.Empty) bdev.Uuid = Guid.NewGuid();
         string uuid = bdev.Uuid.ToString();
         if (_names.ContainsKey(bdev.Name) || _names.ContainsKey(uuid))
         {
             Serilog.Log.Error("Bdev name {Name} (uuid {Uuid}) already exists", bdev.Name, uuid);
-            return -BdevErrno.EEXIST;
+            return -Errno.EEXIST;
         }
         foreach (var a in bdev.Aliases)
-            if (_names.ContainsKey(a) || a == bdev.Name) return -BdevErrno.EEXIST;
+            if (_names.ContainsKey(a) || a == bdev.Name) return -Errno.EEXIST;
         _names.Add(bdev.Name, bdev);
         if (uuid != bdev.Name) _names.Add(uuid, bdev);
         foreach (var a in bdev.Aliases) _names.Add(a, bdev);
@@ -64,9 +65,9 @@ public sealed class BdevRegistry
     /// <summary>Adds an alias; 0, -EEXIST or -ENODEV.</summary>
     public int AddAlias(Bdev bdev, string alias)
     {
-        if (bdev.IsRemoving || !_bdevs.Contains(bdev)) return -BdevErrno.ENODEV;
-        if (string.IsNullOrEmpty(alias)) return -BdevErrno.EINVAL;
-        if (_names.ContainsKey(alias)) return -BdevErrno.EEXIST;
+        if (bdev.IsRemoving || !_bdevs.Contains(bdev)) return -Errno.ENODEV;
+        if (string.IsNullOrEmpty(alias)) return -Errno.EINVAL;
+        if (_names.ContainsKey(alias)) return -Errno.EEXIST;
         _names.Add(alias, bdev);
         bdev.Aliases.Add(alias);
         return 0;
@@ -81,11 +82,11 @@ public sealed class BdevRegistry
         Reactors.Main.AssertCurrent();
         desc = null;
         Bdev? bdev = Find(name);
-        if (bdev is null) return -BdevErrno.ENODEV;
+        if (bdev is null) return -Errno.ENODEV;
         if (write && bdev.ClaimType != BdevClaimType.None)
         {
             Serilog.Log.Error("Could not open {Name} - {Module} module already claimed it", bdev.Name, bdev.ClaimModule);
-            return -BdevErrno.EPERM;
+            return -Errno.EPERM;
         }
         desc = new BdevDesc(bdev, write, onEvent, eventContext);
         bdev.Descs.Add(desc);
@@ -95,9 +96,9 @@ public sealed class BdevRegistry
     /// <summary>Changes the block count and tells every open descriptor (SPDK notify_blockcnt_change).</summary>
     public int Resize(Bdev bdev, ulong numBlocks)
     {
-        if (bdev.IsRemoving) return -BdevErrno.ENODEV;
+        if (bdev.IsRemoving) return -Errno.ENODEV;
         // Shrinking under an open descriptor would strand its I/O; SPDK refuses it too.
-        if (numBlocks < bdev.NumBlocks && bdev.Descs.Count > 0) return -BdevErrno.EBUSY;
+        if (numBlocks < bdev.NumBlocks && bdev.Descs.Count > 0) return -Errno.EBUSY;
         bdev.NumBlocks = numBlocks;
         foreach (var d in bdev.Descs.ToArray()) d.Notify(BdevEventType.Resize);
         return 0;

@@ -6,6 +6,7 @@ using System.Net.Sockets;
 using System.Text.Json.Nodes;
 using StreamJsonRpc;
 using StreamJsonRpc.Protocol;
+using Target.Core.Interop;
 using Target.Core.Rpc;
 
 namespace Target.Rpc;
@@ -65,8 +66,8 @@ internal sealed class RpcConnection : IAsyncDisposable
     {
         try
         {
-            var pfd = new RpcLibc.PollFd { Fd = (int)socket.Handle };
-            return RpcLibc.Poll(&pfd, 1, 0) > 0 && (pfd.Revents & RpcLibc.POLLHUP) != 0;
+            var pfd = new Libc.PollFd { Fd = (int)socket.Handle };
+            return Libc.Poll(&pfd, 1, 0) > 0 && (pfd.Revents & Libc.POLLHUP) != 0;
         }
         catch (ObjectDisposedException)
         {

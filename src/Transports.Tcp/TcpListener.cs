@@ -6,7 +6,6 @@ using System.Net;
 using System.Net.Sockets;
 using Target.Core.Interop;
 using Target.Core.Nvmf;
-using Target.Transports.Tcp.Interop;
 
 namespace Target.Transports.Tcp;
 
@@ -38,22 +37,22 @@ internal sealed unsafe class TcpListener : IDisposable
         if (v6 != (address.Adrfam == "IPv6"))
             throw new ArgumentException("traddr '" + address.Traddr + "' does not match adrfam " + address.Adrfam);
 
-        int fd = SocketApi.Socket(v6 ? SocketApi.AF_INET6 : SocketApi.AF_INET,
-            SocketApi.SOCK_STREAM | SocketApi.SOCK_NONBLOCK | SocketApi.SOCK_CLOEXEC, 0);
-        if (fd < 0) throw new InvalidOperationException("socket: " + Libc.StrError(Libc.LastErrno));
-        SocketApi.SetInt(fd, SocketApi.SOL_SOCKET, SocketApi.SO_REUSEADDR, 1);
-        if (v6) SocketApi.SetInt(fd, SocketApi.IPPROTO_IPV6, SocketApi.IPV6_V6ONLY, 1);
-        SocketApi.SockAddr sa = ToSockAddr(ip, port);
+        int fd = Libc.Socket(v6 ? Libc.AF_INET6 : Libc.AF_INET,
+            Libc.SOCK_STREAM | Libc.SOCK_NONBLOCK | Libc.SOCK_CLOEXEC, 0);
+        if (fd < 0) throw new InvalidOperationException("socket: " + Errno.Text(Errno.Last));
+        Libc.SetInt(fd, Libc.SOL_SOCKET, Libc.SO_REUSEADDR, 1);
+        if (v6) Libc.SetInt(fd, Libc.IPPROTO_IPV6, Libc.IPV6_V6ONLY, 1);
+        Libc.SockAddr sa = ToSockAddr(ip, port);
         uint len = v6 ? 28u : 16u;
-        if (SocketApi.Bind(fd, &sa, len) != 0 || SocketApi.Listen(fd, Backlog) != 0)
+        if (Libc.Bind(fd, &sa, len) != 0 || Libc.Listen(fd, Backlog) != 0)
         {
-            int errno = Libc.LastErrno;
+            int errno = Errno.Last;
             Libc.Close(fd);
-            throw new InvalidOperationException("bind/listen " + address.Traddr + ":" + address.Trsvcid + " failed: " + Libc.StrError(errno));
+            throw new InvalidOperationException("bind/listen " + address.Traddr + ":" + address.Trsvcid + " failed: " + Errno.Text(errno));
         }
-        SocketApi.SockAddr bound = default;
+        Libc.SockAddr bound = default;
         uint blen = 28;
-        SocketApi.GetSockName(fd, &bound, &blen);
+        Libc.GetSockName(fd, &bound, &blen);
         return new TcpListener(fd, address, (ushort)((bound.PortBe >> 8) | (bound.PortBe << 8)));
     }
 
@@ -61,48 +60,48 @@ internal sealed unsafe class TcpListener : IDisposable
     public int Accept(uint sockPriority, out ListenAddress? peer)
     {
         peer = null;
-        SocketApi.SockAddr sa = default;
+        Libc.SockAddr sa = default;
         uint len = 28;
-        int fd = SocketApi.Accept4(Fd, &sa, &len, SocketApi.SOCK_NONBLOCK | SocketApi.SOCK_CLOEXEC);
+        int fd = Libc.Accept4(Fd, &sa, &len, Libc.SOCK_NONBLOCK | Libc.SOCK_CLOEXEC);
         if (fd < 0) return -1;
-        SocketApi.SetInt(fd, SocketApi.IPPROTO_TCP, SocketApi.TCP_NODELAY, 1);
-        SocketApi.SetInt(fd, SocketApi.SOL_SOCKET, SocketApi.SO_RCVBUF, SocketBufferSize);
-        SocketApi.SetInt(fd, SocketApi.SOL_SOCKET, SocketApi.SO_SNDBUF, SocketBufferSize);
-        if (sockPriority != 0) SocketApi.SetInt(fd, SocketApi.SOL_SOCKET, SocketApi.SO_PRIORITY, (int)sockPriority);
+        Libc.SetInt(fd, Libc.IPPROTO_TCP, Libc.TCP_NODELAY, 1);
+        Libc.SetInt(fd, Libc.SOL_SOCKET, Libc.SO_RCVBUF, SocketBufferSize);
+        Libc.SetInt(fd, Libc.SOL_SOCKET, Libc.SO_SNDBUF, SocketBufferSize);
+        if (sockPriority != 0) Libc.SetInt(fd, Libc.SOL_SOCKET, Libc.SO_PRIORITY, (int)sockPriority);
         peer = FromSockAddr(in sa);
         return fd;
     }
 
-    private static SocketApi.SockAddr ToSockAddr(IPAddress ip, ushort port)
+    private static Libc.SockAddr ToSockAddr(IPAddress ip, ushort port)
     {
-        var sa = new SocketApi.SockAddr { PortBe = (ushort)((port >> 8) | (port << 8)) };
+        var sa = new Libc.SockAddr { PortBe = (ushort)((port >> 8) | (port << 8)) };
         Span<byte> bytes = stackalloc byte[16];
         ip.TryWriteBytes(bytes, out int written);
         if (ip.AddressFamily == AddressFamily.InterNetworkV6)
         {
-            sa.Family = SocketApi.AF_INET6;
+            sa.Family = Libc.AF_INET6;
             bytes.CopyTo(new Span<byte>((byte*)&sa + 8, 16));
             sa.ScopeId6 = (uint)ip.ScopeId;
         }
         else
         {
-            sa.Family = SocketApi.AF_INET;
+            sa.Family = Libc.AF_INET;
             bytes.Slice(0, 4).CopyTo(new Span<byte>((byte*)&sa + 4, 4));
         }
         return sa;
     }
 
-    private static ListenAddress FromSockAddr(in SocketApi.SockAddr sa)
+    private static ListenAddress FromSockAddr(in Libc.SockAddr sa)
     {
         int port = (ushort)((sa.PortBe >> 8) | (sa.PortBe << 8));
         IPAddress ip;
-        fixed (SocketApi.SockAddr* p = &sa)
+        fixed (Libc.SockAddr* p = &sa)
         {
-            ip = sa.Family == SocketApi.AF_INET6
+            ip = sa.Family == Libc.AF_INET6
                 ? new IPAddress(new ReadOnlySpan<byte>((byte*)p + 8, 16))
                 : new IPAddress(new ReadOnlySpan<byte>((byte*)p + 4, 4));
         }
-        return new ListenAddress("TCP", sa.Family == SocketApi.AF_INET6 ? "IPv6" : "IPv4", ip.ToString(), port.ToString());
+        return new ListenAddress("TCP", sa.Family == Libc.AF_INET6 ? "IPv6" : "IPv4", ip.ToString(), port.ToString());
     }
 
     public void Dispose()

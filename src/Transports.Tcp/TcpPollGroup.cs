@@ -35,7 +35,7 @@ internal sealed unsafe class TcpPollGroup : ITransportPollGroup
         _transport = transport;
         _group = group;
         _epollFd = Libc.EpollCreate1(Libc.EPOLL_CLOEXEC);
-        if (_epollFd < 0) throw new IOException("epoll_create1 failed: " + Libc.StrError(Libc.LastErrno));
+        if (_epollFd < 0) throw new IOException("epoll_create1 failed: " + Errno.Text(Errno.Last));
         _events = (Libc.EpollEvent*)NativeMemory.Alloc(MaxEventsPerPoll, (nuint)sizeof(Libc.EpollEvent));
         var opts = transport.Options;
         Pool = new TcpBufferPool((int)Math.Max(opts.MaxIoSize, TcpTransportOptions.AdminInCapsuleDataSize),
@@ -65,7 +65,7 @@ internal sealed unsafe class TcpPollGroup : ITransportPollGroup
         var ev = new Libc.EpollEvent { Events = Libc.EPOLLIN | Libc.EPOLLRDHUP, Data = (ulong)slot };
         if (Libc.EpollCtl(_epollFd, Libc.EPOLL_CTL_ADD, q.Fd, &ev) != 0)
         {
-            Serilog.Log.Error("tcp: epoll_ctl add failed: {Error}", Libc.StrError(Libc.LastErrno));
+            Serilog.Log.Error("tcp: epoll_ctl add failed: {Error}", Errno.Text(Errno.Last));
             q.Close("epoll_ctl failed");
             return;
         }

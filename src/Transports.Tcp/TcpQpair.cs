@@ -20,7 +20,6 @@ using System.Runtime.InteropServices;
 using Target.Core.Interop;
 using Target.Core.Nvme.Spec;
 using Target.Core.Nvmf;
-using Target.Transports.Tcp.Interop;
 using Target.Transports.Tcp.Pdu;
 
 namespace Target.Transports.Tcp;
@@ -138,7 +137,7 @@ internal sealed unsafe class TcpQpair : Qpair
             nint n;
             if (_recvState == TcpRecvState.AwaitPayload && _rstart == _rend && _payloadLeft >= DirectRecvThreshold)
             {
-                n = SocketApi.Recv(_fd, _payloadDst, _payloadLeft, SocketApi.MSG_DONTWAIT);
+                n = Libc.Recv(_fd, _payloadDst, _payloadLeft, Libc.MSG_DONTWAIT);
                 if (n > 0)
                 {
                     work++;
@@ -153,7 +152,7 @@ internal sealed unsafe class TcpQpair : Qpair
             {
                 if (_rstart == _rend) _rstart = _rend = 0;
                 else if (_rend == RecvBufferSize) Compact();
-                n = SocketApi.Recv(_fd, _rbuf + _rend, (nuint)(RecvBufferSize - _rend), SocketApi.MSG_DONTWAIT);
+                n = Libc.Recv(_fd, _rbuf + _rend, (nuint)(RecvBufferSize - _rend), Libc.MSG_DONTWAIT);
                 if (n > 0)
                 {
                     work++;
@@ -164,9 +163,9 @@ internal sealed unsafe class TcpQpair : Qpair
             }
             if (n == 0) { Close("peer closed the connection"); return work + 1; }
             int errno = Marshal.GetLastPInvokeError();
-            if (errno == SocketApi.EAGAIN) break;
-            if (errno == SocketApi.EINTR) continue;
-            Close("recv failed: " + Libc.StrError(errno));
+            if (errno == Errno.EAGAIN) break;
+            if (errno == Errno.EINTR) continue;
+            Close("recv failed: " + Errno.Text(errno));
             return work + 1;
         }
         return work;
@@ -591,7 +590,7 @@ internal sealed unsafe class TcpQpair : Qpair
         long n = _send.Flush(_fd, this);
         if (n < 0)
         {
-            Close("send failed: " + Libc.StrError((int)-n));
+            Close("send failed: " + Errno.Text((int)-n));
             return 0;
         }
         return n;
@@ -634,7 +633,7 @@ internal sealed unsafe class TcpQpair : Qpair
         _send!.Add(_mgmtArea, len);
         Flush();
         if (_recvState == TcpRecvState.Closed) return;
-        SocketApi.Shutdown(_fd, SocketApi.SHUT_WR);
+        Libc.Shutdown(_fd, Libc.SHUT_WR);
         _recvState = TcpRecvState.Quiescing;
         _rstart = _rend = 0;
         DeadlineTicks = Stopwatch.GetTimestamp() + TcpTransport.QuiesceTimeoutTicks;

@@ -4,7 +4,7 @@
 // release once its last byte left (the request's buffers stay untouched until then).
 using System.Runtime.InteropServices;
 using Target.Core.Memory;
-using Target.Transports.Tcp.Interop;
+using Target.Core.Interop;
 
 namespace Target.Transports.Tcp;
 
@@ -49,16 +49,16 @@ internal sealed unsafe class TcpSendQueue : IDisposable
         while (_head < _tail)
         {
             int count = Math.Min(_tail - _head, IovBatch);
-            SocketApi.MsgHdr msg = default;
+            Libc.MsgHdr msg = default;
             msg.Iov = _iov + _head;
             msg.IovLen = (nuint)count;
-            nint sent = SocketApi.SendMsg(fd, &msg, SocketApi.MSG_DONTWAIT | SocketApi.MSG_NOSIGNAL);
+            nint sent = Libc.SendMsg(fd, &msg, Libc.MSG_DONTWAIT | Libc.MSG_NOSIGNAL);
             SendCalls++;
             if (sent < 0)
             {
                 int errno = Marshal.GetLastPInvokeError();
-                if (errno == SocketApi.EAGAIN) return total;
-                if (errno == SocketApi.EINTR) continue;
+                if (errno == Errno.EAGAIN) return total;
+                if (errno == Errno.EINTR) continue;
                 return -errno;
             }
             total += sent;

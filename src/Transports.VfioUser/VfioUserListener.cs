@@ -6,7 +6,7 @@ using Microsoft.Win32.SafeHandles;
 using Target.Core.Nvmf;
 using Target.Core.Reactors;
 using Target.Transports.VfioUser.Nvme;
-using Target.Transports.VfioUser.Protocol.Interop;
+using Target.Core.Interop;
 using Target.Transports.VfioUser.Server;
 
 namespace Target.Transports.VfioUser;
@@ -58,8 +58,8 @@ internal sealed unsafe class VfioUserListener : IDisposable
             File.Delete(bar0Path);
             RandomAccess.SetLength(file, Bar0FileSize);
             int fd = (int)file.DangerousGetHandle();
-            map = UnixInterop.Mmap(null, Bar0FileSize, UnixInterop.PROT_READ | UnixInterop.PROT_WRITE, UnixInterop.MAP_SHARED, fd, 0);
-            if (UnixInterop.MapFailed(map)) throw new IOException("mmap of " + bar0Path + " failed: errno " + UnixInterop.LastErrno);
+            map = Libc.Mmap(null, Bar0FileSize, Libc.PROT_READ | Libc.PROT_WRITE, Libc.MAP_SHARED, fd, 0);
+            if (Libc.MapFailed(map)) throw new IOException("mmap of " + bar0Path + " failed: errno " + Errno.Last);
             var doorbells = new Doorbells((nint)map + (nint)NvmeDevice.DoorbellOffset);
             doorbells.Clear();
             var controller = new PcieController(transport, address, doorbells);
@@ -70,7 +70,7 @@ internal sealed unsafe class VfioUserListener : IDisposable
         }
         catch
         {
-            if (map is not null && !UnixInterop.MapFailed(map)) UnixInterop.Munmap(map, Bar0FileSize);
+            if (map is not null && !Libc.MapFailed(map)) Libc.Munmap(map, Bar0FileSize);
             file.Dispose();
             throw;
         }

@@ -1,6 +1,7 @@
 // Data-path tests over a malloc bdev: write/read-back at many sizes and segmentations, compare,
 // unmap/write-zeroes, and the generic layer's validation (nothing touched on rejected I/O).
 using Target.Bdev.Tests.Support;
+using Target.Core.Interop;
 using Target.Core.Memory;
 
 namespace Target.Bdev.Tests;
@@ -99,7 +100,7 @@ public sealed class MallocBdevTests : IAsyncLifetime
         var desc = await _host.OpenAsync("M0", write: false);
         using var buf = new NativeBuffer(512);
         int rc = await _host.Reactors[0].InvokeAsync(() => desc.Submit(desc.GetChannel(), BdevIoType.Write, 0, 1, new[] { buf.Vec() }, new BdevTestHost.Waiter(), null));
-        Assert.Equal(-BdevErrno.EBADF, rc);
+        Assert.Equal(-Errno.EBADF, rc);
         Assert.Equal(BdevIoStatus.Success, await _host.IoAsync(desc, BdevIoType.Read, 0, 1, new[] { buf.Vec() }));
     }
 
@@ -125,7 +126,7 @@ public sealed class MallocBdevTests : IAsyncLifetime
             return rcs;
         });
         Assert.Equal(pool, codes.Count(c => c == 0));
-        Assert.Equal(5, codes.Count(c => c == -BdevErrno.ENOMEM));
+        Assert.Equal(5, codes.Count(c => c == -Errno.ENOMEM));
         foreach (var w in waiters) Assert.Equal(BdevIoStatus.Success, await w.Task.WaitAsync(TimeSpan.FromSeconds(10)));
         // the pool is whole again
         Assert.Equal(BdevIoStatus.Success, await _host.IoAsync(desc, BdevIoType.Read, 0, 1, new[] { buf.Vec() }));

@@ -2,6 +2,7 @@
 // output replayed into a fresh target recreating the same bdevs.
 using System.Text.Json.Nodes;
 using Target.Bdev.Tests.Support;
+using Target.Core.Interop;
 using Target.Core.Memory;
 using Target.Core.Nvmf;
 using Target.Core.Storage;
@@ -20,13 +21,13 @@ public sealed class RegistryAndConfigTests
         Assert.Equal(0, err1);
         var (second, err2) = await host.OnMain(() => (BdevNamespaceBackend.Open(host.Registry, "M", out int e), e));
         Assert.Null(second);
-        Assert.Equal(-BdevErrno.EPERM, err2);
+        Assert.Equal(-Errno.EPERM, err2);
         var b = (await host.Rpc.CallAsync("bdev_get_bdevs", "{\"name\":\"M\"}"))![0]!;
         Assert.True(b["claimed"]!.GetValue<bool>());
         Assert.Equal("exclusive_write", b["claim_type"]!.GetValue<string>());
         // read-only opens still work; write opens do not
         Assert.Equal(0, await host.OnMain(() => host.Registry.Open("M", false, null, null, out _)));
-        Assert.Equal(-BdevErrno.EPERM, await host.OnMain(() => host.Registry.Open("M", true, null, null, out _)));
+        Assert.Equal(-Errno.EPERM, await host.OnMain(() => host.Registry.Open("M", true, null, null, out _)));
         await host.OnMain(() => { first!.Close(); return true; });
         b = (await host.Rpc.CallAsync("bdev_get_bdevs", "{\"name\":\"M\"}"))![0]!;
         Assert.False(b["claimed"]!.GetValue<bool>());

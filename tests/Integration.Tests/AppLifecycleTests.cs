@@ -1,4 +1,5 @@
 // The target as a process: start-up, the RPC socket's lock, --wait-for-rpc, signals, core locks.
+using Target.Core.Interop;
 namespace Integration.Tests;
 
 public class AppLifecycleTests
@@ -8,7 +9,7 @@ public class AppLifecycleTests
     {
         await using var t = await TargetProcess.StartAsync();
         Assert.True(File.Exists(t.RpcSocket + ".lock"));
-        t.Signal(Native.SIGTERM);
+        t.Signal(Libc.SIGTERM);
         Assert.True(await t.WaitForExitAsync(TimeSpan.FromSeconds(30)), "target did not exit on SIGTERM\n" + t.Output);
         Assert.Equal(0, t.ExitCode);
         Assert.False(File.Exists(t.RpcSocket), "socket left behind");

@@ -4,6 +4,7 @@
 using System.Diagnostics;
 using System.Net.Sockets;
 using System.Text;
+using Target.Core.Interop;
 
 namespace Integration.Tests;
 
@@ -91,7 +92,7 @@ public sealed class TargetProcess : IAsyncDisposable
         throw new TimeoutException("RPC socket did not come up:\n" + Output);
     }
 
-    public void Signal(int signal) => Native.Kill(Pid, signal);
+    public void Signal(int signal) => Libc.Kill(Pid, signal);
 
     public async Task<bool> WaitForExitAsync(TimeSpan timeout)
     {

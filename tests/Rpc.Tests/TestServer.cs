@@ -6,6 +6,7 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Target.Core.Config;
+using Target.Core.Interop;
 using Target.Core.Reactors;
 using Target.Core.Rpc;
 using Target.Rpc;
@@ -113,7 +114,7 @@ internal sealed class TestServer : IAsyncDisposable
         registry.Register("test_echo", RpcState.Both, (p, _) => Task.FromResult(p is { } e ? JsonNode.Parse(e.GetRawText()) : null));
         registry.Register("test_runtime_only", RpcState.Runtime, (_, _) => Task.FromResult<JsonNode?>(true));
         registry.Register("test_startup_only", RpcState.Startup, (_, _) => Task.FromResult<JsonNode?>(true));
-        registry.Register("test_errno", RpcState.Both, (_, _) => throw RpcException.Errno(RpcException.E.ENODEV));
+        registry.Register("test_errno", RpcState.Both, (_, _) => throw RpcException.Errno(Errno.ENODEV));
         registry.Register("test_crash", RpcState.Both, (_, _) => throw new InvalidOperationException("a bug"));
         registry.Register("test_sleep", RpcState.Both, async (p, ct) =>
         {

@@ -98,7 +98,7 @@ public sealed unsafe class PerfWorker
         if (Core >= 64) return;
         ulong mask = 1UL << Core;
         if (Libc.SchedSetAffinity(0, sizeof(ulong), &mask) != 0)
-            Console.Error.WriteLine("nvme_perf: cannot pin worker to core " + Core + ": " + Libc.StrError(Libc.LastErrno));
+            Console.Error.WriteLine("nvme_perf: cannot pin worker to core " + Core + ": " + Errno.Text(Errno.Last));
     }
 
     private ulong NextRandom()

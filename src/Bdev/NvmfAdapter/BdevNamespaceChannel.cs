@@ -1,5 +1,6 @@
 // A namespace backend's per-reactor channel: maps BlockOp onto the descriptor's bdev channel.
 // A Flush with no block count covers the whole device (NVMe Flush carries no range).
+using Target.Core.Interop;
 using Target.Core.Memory;
 using Target.Core.Nvmf;
 using Target.Core.Storage;
@@ -26,8 +27,8 @@ internal sealed class BdevNamespaceChannel : INamespaceChannel
         // Refused before an I/O existed: the contract allows completing on this stack.
         BlockStatus status = rc switch
         {
-            -BdevErrno.ENOMEM => BlockStatus.NoResources,
-            -BdevErrno.ENODEV => BlockStatus.Aborted,
+            -Errno.ENOMEM => BlockStatus.NoResources,
+            -Errno.ENODEV => BlockStatus.Aborted,
             _ => BlockStatus.IoError,
         };
         completion.OnBlockComplete(status, context);

@@ -3,6 +3,7 @@
 using System.Diagnostics;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Target.Core.Interop;
 using Target.Core.Reactors;
 using Target.Core.Rpc;
 
@@ -45,7 +46,7 @@ public sealed class BdevRpc : IRpcMethodGroup
             if (bdev is null)
             {
                 Serilog.Log.Error("bdev '{Name}' does not exist", name);
-                throw RpcException.Errno(RpcException.E.ENODEV);
+                throw RpcException.Errno(Errno.ENODEV);
             }
             result.Add(BdevJson.Describe(bdev));
             return result;
@@ -63,14 +64,14 @@ public sealed class BdevRpc : IRpcMethodGroup
         var wanted = new List<string>();
         if (name is not null) wanted.Add(name);
         if (names is not null) wanted.AddRange(names);
-        if (perChannel && wanted.Count != 1) throw RpcException.Errno(RpcException.E.EINVAL);
+        if (perChannel && wanted.Count != 1) throw RpcException.Errno(Errno.EINVAL);
 
         return await _reactors.Main.InvokeAsync<JsonNode?>(async () =>
         {
             var bdevs = new List<Bdev>();
             if (wanted.Count == 0) bdevs.AddRange(_registry.Bdevs);
             foreach (var n in wanted)
-                bdevs.Add(_registry.Find(n) ?? throw RpcException.Errno(RpcException.E.ENODEV));
+                bdevs.Add(_registry.Find(n) ?? throw RpcException.Errno(Errno.ENODEV));
             var result = new JsonObject
             {
                 ["tick_rate"] = Stopwatch.Frequency,
@@ -113,9 +114,9 @@ public sealed class BdevRpc : IRpcMethodGroup
         ulong? w = p.OptionalUInt64("w_mbytes_per_sec");
         return await _reactors.Main.InvokeAsync<JsonNode?>(() =>
         {
-            Bdev bdev = _registry.Find(name) ?? throw RpcException.Errno(RpcException.E.ENODEV);
+            Bdev bdev = _registry.Find(name) ?? throw RpcException.Errno(Errno.ENODEV);
             if (iops is null && rw is null && r is null && w is null)
-                throw new RpcException(-RpcException.E.EINVAL, "No rate limits specified");
+                throw new RpcException(-Errno.EINVAL, "No rate limits specified");
             if (iops is { } v && v != 0 && v % 1000 != 0)
             {
                 Serilog.Log.Error("Assigned limit {Limit} on bdev {Name} is not multiple of 1000", v, name);

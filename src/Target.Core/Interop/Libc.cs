@@ -1,5 +1,8 @@
-// libc imports used by the reactor framework and the native-I/O modules.
-// Every signature is blittable so no marshalling stub is generated; see the man page named per entry.
+// The one place for libc imports, one partial file per subsystem: file descriptors (this file),
+// files, file locks, poll, epoll/eventfd, sockets, memory maps, scheduling, signals. Linux AIO
+// syscalls are in LinuxAio, errno values and strerror in Errno. Every signature is blittable (no
+// marshalling stub: paths go in as NUL-terminated UTF-8 via NulTerminatedUtf8); each entry point
+// is declared once and names its man page. Struct layouts are the Linux x86-64 / LP64 ones.
 using System.Runtime.InteropServices;
 using size_t = nuint;
 using ssize_t = nint;
@@ -8,32 +11,7 @@ namespace Target.Core.Interop;
 
 public static unsafe partial class Libc
 {
-    public const int EFD_CLOEXEC = 0x80000;
-    public const int EFD_NONBLOCK = 0x800;
-    public const int EPOLL_CLOEXEC = 0x80000;
-    public const int EPOLL_CTL_ADD = 1;
-    public const int EPOLL_CTL_DEL = 2;
-    public const int EPOLL_CTL_MOD = 3;
-    public const uint EPOLLIN = 0x001;
-    public const uint EPOLLOUT = 0x004;
-    public const uint EPOLLERR = 0x008;
-    public const uint EPOLLHUP = 0x010;
-    public const uint EPOLLRDHUP = 0x2000;
-    public const uint EPOLLET = 1u << 31;
-
-    public const int EINTR = 4;
-    public const int EAGAIN = 11;
-
-    [StructLayout(LayoutKind.Sequential, Pack = 1)]
-    public struct EpollEvent
-    {
-        public uint Events;
-        public ulong Data;
-    }
-
-    /// <summary>eventfd(2)</summary>
-    [LibraryImport("libc", EntryPoint = "eventfd", SetLastError = true)]
-    public static partial int EventFd(uint initval, int flags);
+    public const int F_GETFD = 1;
 
     /// <summary>read(2)</summary>
     [LibraryImport("libc", EntryPoint = "read", SetLastError = true)]
@@ -47,32 +25,21 @@ public static unsafe partial class Libc
     [LibraryImport("libc", EntryPoint = "close", SetLastError = true)]
     public static partial int Close(int fd);
 
-    /// <summary>epoll_create1(2)</summary>
-    [LibraryImport("libc", EntryPoint = "epoll_create1", SetLastError = true)]
-    public static partial int EpollCreate1(int flags);
+    /// <summary>pipe2(2)</summary>
+    [LibraryImport("libc", EntryPoint = "pipe2", SetLastError = true)]
+    public static partial int Pipe2(int* fds, int flags);
 
-    /// <summary>epoll_ctl(2)</summary>
-    [LibraryImport("libc", EntryPoint = "epoll_ctl", SetLastError = true)]
-    public static partial int EpollCtl(int epfd, int op, int fd, EpollEvent* ev);
+    /// <summary>fcntl(2) with an int argument.</summary>
+    [LibraryImport("libc", EntryPoint = "fcntl", SetLastError = true)]
+    public static partial int Fcntl(int fd, int cmd, int arg);
 
-    /// <summary>epoll_wait(2)</summary>
-    [LibraryImport("libc", EntryPoint = "epoll_wait", SetLastError = true)]
-    public static partial int EpollWait(int epfd, EpollEvent* events, int maxevents, int timeout);
+    /// <summary>True when <paramref name="fd"/> is an open descriptor of this process.</summary>
+    public static bool IsOpen(int fd) => fd >= 0 && Fcntl(fd, F_GETFD, 0) >= 0;
 
-    /// <summary>sched_setaffinity(2); pid 0 = the calling thread.</summary>
-    [LibraryImport("libc", EntryPoint = "sched_setaffinity", SetLastError = true)]
-    public static partial int SchedSetAffinity(int pid, size_t cpusetsize, ulong* mask);
-
-    /// <summary>gettid(2)</summary>
-    [LibraryImport("libc", EntryPoint = "gettid")]
-    public static partial int GetTid();
-
-    /// <summary>strerror(3): the glibc text SPDK puts into JSON-RPC errors.</summary>
-    [LibraryImport("libc", EntryPoint = "strerror")]
-    private static partial byte* StrErrorNative(int errnum);
-
-    public static string StrError(int errno) =>
-        Marshal.PtrToStringUTF8((nint)StrErrorNative(errno)) ?? ("errno " + errno);
-
-    public static int LastErrno => Marshal.GetLastPInvokeError();
+    /// <summary>Closes an fd if it is valid; returns -1 so callers can write <c>fd = CloseFd(fd)</c>.</summary>
+    public static int CloseFd(int fd)
+    {
+        if (fd >= 0) Close(fd);
+        return -1;
+    }
 }

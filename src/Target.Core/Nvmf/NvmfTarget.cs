@@ -3,6 +3,7 @@
 // main reactor: mutate it only there (RPC handlers hop with InvokeAsync). With no ReactorSet (unit
 // tests) there is a single reactor-less poll group and everything runs on the caller's thread.
 using System.Text.Json;
+using Target.Core.Interop;
 using Target.Core.Reactors;
 
 namespace Target.Core.Nvmf;
@@ -122,7 +123,7 @@ public sealed class NvmfTarget
         catch (Exception e)
         {
             Serilog.Log.Error("nvmf: listen on {Address} failed: {Error}", address, e.Message);
-            return Target.Core.Rpc.RpcException.E.EIO;
+            return Errno.EIO;
         }
         _listenRefs[address] = 1;
         return 0;

@@ -3,6 +3,7 @@
 // machine. State is owned by the main reactor. Namespace and listener changes follow SPDK: pause
 // (every poll group stops and drains this subsystem's I/O), change, resume — by messages, no locks.
 // Poll groups read Namespaces[] on the data path; it is only written while they are paused.
+using Target.Core.Interop;
 using Target.Core.Nvme.Spec;
 using Target.Core.Rpc;
 
@@ -133,9 +134,9 @@ public sealed class Subsystem
     /// </summary>
     public async Task<int> AddListenerAsync(ListenAddress address, AnaState? anaState = null)
     {
-        if (FindListener(address) is not null) return RpcException.E.EEXIST;
+        if (FindListener(address) is not null) return Errno.EEXIST;
         var transport = Target.FindTransport(address.Trtype);
-        if (transport is null) return RpcException.E.ENODEV;
+        if (transport is null) return Errno.ENODEV;
         bool pause = State == SubsystemState.Active;
         if (pause) await PauseAsync(0).ConfigureAwait(true);
         try
@@ -158,9 +159,9 @@ public sealed class Subsystem
     public async Task<int> RemoveListenerAsync(ListenAddress address)
     {
         var transport = Target.FindTransport(address.Trtype);
-        if (transport is null) return RpcException.E.ENODEV;
+        if (transport is null) return Errno.ENODEV;
         var l = FindListener(address);
-        if (l is null) return RpcException.E.ENOENT;
+        if (l is null) return Errno.ENOENT;
         bool pause = State == SubsystemState.Active;
         if (pause) await PauseAsync(0).ConfigureAwait(true);
         try
@@ -183,8 +184,8 @@ public sealed class Subsystem
     public async Task<int> SetAnaStateAsync(ListenAddress address, AnaState state, uint anaGroupId)
     {
         var l = FindListener(address);
-        if (l is null) return RpcException.E.ENOENT;
-        if (anaGroupId > _maxNamespaces) return RpcException.E.EINVAL;
+        if (l is null) return Errno.ENOENT;
+        if (anaGroupId > _maxNamespaces) return Errno.EINVAL;
         bool pause = State == SubsystemState.Active;
         if (pause) await PauseAsync(0).ConfigureAwait(true);
         try
@@ -220,21 +221,21 @@ public sealed class Subsystem
     /// </summary>
     public async Task<(uint Nsid, int Errno)> AddNamespaceAsync(string bdevName, uint nsid, byte[]? nguid, byte[]? eui64, Guid? uuid, uint anaGroupId)
     {
-        if (IsDiscovery) return (0, RpcException.E.EINVAL);
+        if (IsDiscovery) return (0, Errno.EINVAL);
         if (nsid == 0)
         {
             for (uint i = 1; i <= _maxNamespaces; i++)
                 if (_namespaces[i] is null) { nsid = i; break; }
-            if (nsid == 0) return (0, RpcException.E.ENOSPC);
+            if (nsid == 0) return (0, Errno.ENOSPC);
         }
         else if (nsid > _maxNamespaces || _namespaces[nsid] is not null)
         {
-            return (0, RpcException.E.EINVAL);
+            return (0, Errno.EINVAL);
         }
         if (anaGroupId == 0) anaGroupId = nsid;
-        if (anaGroupId > _maxNamespaces) return (0, RpcException.E.EINVAL);
+        if (anaGroupId > _maxNamespaces) return (0, Errno.EINVAL);
         var backend = Target.BackendResolver.Open(bdevName, out int errno);
-        if (backend is null) return (0, errno == 0 ? RpcException.E.ENODEV : errno);
+        if (backend is null) return (0, errno == 0 ? Errno.ENODEV : errno);
         Guid id = uuid ?? (backend.Uuid != Guid.Empty ? backend.Uuid : Guid.Empty);
         var ns = new Namespace(this, nsid, bdevName, backend, nguid ?? new byte[16], eui64 ?? new byte[8], id, anaGroupId);
         bool pause = State == SubsystemState.Active;
@@ -250,7 +251,7 @@ public sealed class Subsystem
     public async Task<int> RemoveNamespaceAsync(uint nsid)
     {
         var ns = GetNamespace(nsid);
-        if (ns is null) return RpcException.E.ENOENT;
+        if (ns is null) return Errno.ENOENT;
         bool pause = State == SubsystemState.Active;
         if (pause) await PauseAsync(nsid).ConfigureAwait(true);
         _namespaces[nsid] = null;

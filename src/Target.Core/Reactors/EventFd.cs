@@ -10,7 +10,7 @@ public sealed unsafe class EventFd : IDisposable
     public EventFd()
     {
         Fd = Libc.EventFd(0, Libc.EFD_CLOEXEC | Libc.EFD_NONBLOCK);
-        if (Fd < 0) throw new IOException("eventfd failed: " + Libc.StrError(Libc.LastErrno));
+        if (Fd < 0) throw new IOException("eventfd failed: " + Errno.Text(Errno.Last));
     }
 
     public void Signal()

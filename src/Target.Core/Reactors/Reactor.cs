@@ -40,7 +40,7 @@ public sealed class Reactor
         Lcore = lcore;
         BusyPoll = busyPoll;
         _epollFd = Libc.EpollCreate1(Libc.EPOLL_CLOEXEC);
-        if (_epollFd < 0) throw new IOException("epoll_create1 failed: " + Libc.StrError(Libc.LastErrno));
+        if (_epollFd < 0) throw new IOException("epoll_create1 failed: " + Errno.Text(Errno.Last));
         AddWakeFd(_wake.Fd);
         _syncContext = new ReactorSynchronizationContext(this);
         _spinTicks = Stopwatch.Frequency / 5000; // 200 us of idle spinning before parking
@@ -163,7 +163,7 @@ public sealed class Reactor
     {
         var ev = new Libc.EpollEvent { Events = Libc.EPOLLIN, Data = (ulong)fd };
         if (Libc.EpollCtl(_epollFd, Libc.EPOLL_CTL_ADD, fd, &ev) != 0)
-            throw new IOException("epoll_ctl add failed: " + Libc.StrError(Libc.LastErrno));
+            throw new IOException("epoll_ctl add failed: " + Errno.Text(Errno.Last));
     }
 
     private unsafe void RemoveWakeFd(int fd) => Libc.EpollCtl(_epollFd, Libc.EPOLL_CTL_DEL, fd, null);
@@ -310,6 +310,6 @@ public sealed class Reactor
         for (int i = 0; i < 16; i++) mask[i] = 0;
         mask[Lcore / 64] = 1UL << (Lcore % 64);
         if (Libc.SchedSetAffinity(0, 128, mask) != 0)
-            Serilog.Log.Warning("reactor {Lcore}: sched_setaffinity failed: {Error}", Lcore, Libc.StrError(Libc.LastErrno));
+            Serilog.Log.Warning("reactor {Lcore}: sched_setaffinity failed: {Error}", Lcore, Errno.Text(Errno.Last));
     }
 }

@@ -2,7 +2,7 @@
 // and registered with the server at Iova by DMA_MAP (reference vfio-user.md §1.3 DMA_MAP, TESTING.md
 // "memory-backend-memfd,share=on"). Translates IOVA ↔ local pointer with bounds checks.
 using System.Text;
-using Target.Transports.VfioUser.Protocol.Interop;
+using Target.Core.Interop;
 
 namespace Target.Transports.VfioUser.Client;
 
@@ -13,19 +13,19 @@ public sealed unsafe class ClientDma : IDisposable
         if (size == 0 || size % 4096 != 0 || iova % 4096 != 0 || size > ulong.MaxValue - iova)
             throw new ArgumentException("iova and size must be non-zero multiples of 4 KiB");
         byte[] n = Encoding.UTF8.GetBytes(name + "\0");
-        fixed (byte* p = n) Fd = UnixInterop.MemfdCreate(p, UnixInterop.MFD_CLOEXEC);
-        if (Fd < 0) throw new IOException("memfd_create failed: errno " + UnixInterop.LastErrno);
-        if (UnixInterop.Ftruncate(Fd, (long)size) != 0)
+        fixed (byte* p = n) Fd = Libc.MemfdCreate(p, Libc.MFD_CLOEXEC);
+        if (Fd < 0) throw new IOException("memfd_create failed: errno " + Errno.Last);
+        if (Libc.Ftruncate(Fd, (long)size) != 0)
         {
-            int e = UnixInterop.LastErrno;
-            Fd = UnixInterop.CloseFd(Fd);
+            int e = Errno.Last;
+            Fd = Libc.CloseFd(Fd);
             throw new IOException("ftruncate failed: errno " + e);
         }
-        void* mem = UnixInterop.Mmap(null, (nuint)size, UnixInterop.PROT_READ | UnixInterop.PROT_WRITE, UnixInterop.MAP_SHARED, Fd, 0);
-        if (UnixInterop.MapFailed(mem))
+        void* mem = Libc.Mmap(null, (nuint)size, Libc.PROT_READ | Libc.PROT_WRITE, Libc.MAP_SHARED, Fd, 0);
+        if (Libc.MapFailed(mem))
         {
-            int e = UnixInterop.LastErrno;
-            Fd = UnixInterop.CloseFd(Fd);
+            int e = Errno.Last;
+            Fd = Libc.CloseFd(Fd);
             throw new IOException("mmap failed: errno " + e);
         }
         Pointer = (nint)mem;
@@ -61,8 +61,8 @@ public sealed unsafe class ClientDma : IDisposable
 
     public void Dispose()
     {
-        if (Pointer != 0) UnixInterop.Munmap((void*)Pointer, (nuint)Size);
+        if (Pointer != 0) Libc.Munmap((void*)Pointer, (nuint)Size);
         Pointer = 0;
-        Fd = UnixInterop.CloseFd(Fd);
+        Fd = Libc.CloseFd(Fd);
     }
 }

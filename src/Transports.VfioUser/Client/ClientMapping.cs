@@ -1,7 +1,7 @@
 // One sparse-mmap area of a device region mapped into the client process (reference vfio-user.md
 // §1.3 VFIO_REGION_INFO_CAP_SPARSE_MMAP): bytes at RegionOffset.. of the region, backed by the
 // server's region fd. Dispose unmaps.
-using Target.Transports.VfioUser.Protocol.Interop;
+using Target.Core.Interop;
 
 namespace Target.Transports.VfioUser.Client;
 
@@ -24,7 +24,7 @@ public sealed unsafe class ClientMapping : IDisposable
 
     public void Dispose()
     {
-        if (Pointer != 0) UnixInterop.Munmap((void*)Pointer, (nuint)Size);
+        if (Pointer != 0) Libc.Munmap((void*)Pointer, (nuint)Size);
         Pointer = 0;
     }
 }

@@ -1,7 +1,7 @@
 // What DEVICE_GET_REGION_INFO told the client about one region (reference vfio-user.md §1.3):
 // size, flags, the sparse-mmap areas and the region fd (owned; Dispose closes it).
 using Target.Transports.VfioUser.Protocol;
-using Target.Transports.VfioUser.Protocol.Interop;
+using Target.Core.Interop;
 
 namespace Target.Transports.VfioUser.Client;
 
@@ -21,5 +21,5 @@ public sealed class ClientRegionInfo : IDisposable
     /// <summary>The region fd the server attached (-1 when none).</summary>
     public int Fd { get; private set; }
 
-    public void Dispose() => Fd = UnixInterop.CloseFd(Fd);
+    public void Dispose() => Fd = Libc.CloseFd(Fd);
 }

@@ -1,7 +1,7 @@
 // One reply the client received (reference vfio-user.md §1.2): header, payload and the fds that
 // came with it (owned by this object until taken; Dispose closes the rest).
 using Target.Transports.VfioUser.Protocol;
-using Target.Transports.VfioUser.Protocol.Interop;
+using Target.Core.Interop;
 
 namespace Target.Transports.VfioUser.Client;
 
@@ -31,6 +31,6 @@ public sealed class ClientResponse : IDisposable
 
     public void Dispose()
     {
-        for (int i = 0; i < Fds.Length; i++) Fds[i] = UnixInterop.CloseFd(Fds[i]);
+        for (int i = 0; i < Fds.Length; i++) Fds[i] = Libc.CloseFd(Fds[i]);
     }
 }

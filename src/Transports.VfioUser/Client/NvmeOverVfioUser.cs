@@ -18,7 +18,7 @@ using System.Diagnostics;
 using System.Runtime.InteropServices;
 using Target.Core.Nvme.Spec;
 using Target.Transports.VfioUser.Protocol;
-using Target.Transports.VfioUser.Protocol.Interop;
+using Target.Core.Interop;
 
 namespace Target.Transports.VfioUser.Client;
 
@@ -65,8 +65,8 @@ public sealed unsafe class NvmeOverVfioUser : IDisposable
         _eventFds = new int[options.UseInterrupts ? ioQueues + 1 : 0];
         for (int i = 0; i < _eventFds.Length; i++)
         {
-            _eventFds[i] = UnixInterop.EventFd(0, 0x80800 /* EFD_CLOEXEC | EFD_NONBLOCK */);
-            if (_eventFds[i] < 0) throw new IOException("eventfd failed: errno " + UnixInterop.LastErrno);
+            _eventFds[i] = Libc.EventFd(0, 0x80800 /* EFD_CLOEXEC | EFD_NONBLOCK */);
+            if (_eventFds[i] < 0) throw new IOException("eventfd failed: errno " + Errno.Last);
         }
         if (_eventFds.Length != 0) _client.SetIrqEventFds(IrqIndex.Msix, 0, _eventFds);
 
@@ -399,7 +399,7 @@ public sealed unsafe class NvmeOverVfioUser : IDisposable
             _client.Dispose();
             foreach (ClientMapping m in _maps) m.Dispose();
             _memory.Dispose();
-            for (int i = 0; i < _eventFds.Length; i++) _eventFds[i] = UnixInterop.CloseFd(_eventFds[i]);
+            for (int i = 0; i < _eventFds.Length; i++) _eventFds[i] = Libc.CloseFd(_eventFds[i]);
         }
     }
 

@@ -8,7 +8,8 @@
 // tools, not on a reactor.
 using System.Runtime.InteropServices;
 using Target.Transports.VfioUser.Protocol;
-using Target.Transports.VfioUser.Protocol.Interop;
+using Target.Core.Interop;
+using Target.Core.Memory;
 
 namespace Target.Transports.VfioUser.Client;
 
@@ -40,23 +41,23 @@ public sealed unsafe class VfioUserClient : IDisposable
     /// <summary>Connects to the server socket (blocking; timeouts apply to every later send/receive).</summary>
     public static VfioUserClient Connect(string path, int timeoutMs = 10_000, int maxFds = 16)
     {
-        int fd = UnixInterop.Socket(UnixInterop.AF_UNIX, UnixInterop.SOCK_STREAM | UnixInterop.SOCK_CLOEXEC, 0);
-        if (fd < 0) throw new IOException("socket failed: errno " + UnixInterop.LastErrno);
+        int fd = Libc.Socket(Libc.AF_UNIX, Libc.SOCK_STREAM | Libc.SOCK_CLOEXEC, 0);
+        if (fd < 0) throw new IOException("socket failed: errno " + Errno.Last);
         byte* addr = stackalloc byte[110];
-        if (!UnixInterop.FillSockaddrUn(path, addr, out uint len))
+        if (!Libc.FillSockaddrUn(path, addr, out uint len))
         {
-            UnixInterop.Close(fd);
+            Libc.Close(fd);
             throw new ArgumentException("socket path too long", nameof(path));
         }
         long* tv = stackalloc long[2];
         tv[0] = timeoutMs / 1000;
         tv[1] = timeoutMs % 1000 * 1000;
-        UnixInterop.SetSockOpt(fd, UnixInterop.SOL_SOCKET, 20 /* SO_RCVTIMEO */, tv, 16);
-        UnixInterop.SetSockOpt(fd, UnixInterop.SOL_SOCKET, 21 /* SO_SNDTIMEO */, tv, 16);
-        if (UnixInterop.Connect(fd, addr, len) != 0)
+        Libc.SetSockOpt(fd, Libc.SOL_SOCKET, 20 /* SO_RCVTIMEO */, tv, 16);
+        Libc.SetSockOpt(fd, Libc.SOL_SOCKET, 21 /* SO_SNDTIMEO */, tv, 16);
+        if (Libc.Connect(fd, addr, len) != 0)
         {
-            int e = UnixInterop.LastErrno;
-            UnixInterop.Close(fd);
+            int e = Errno.Last;
+            Libc.Close(fd);
             throw new IOException($"connect to {path} failed: errno {e}");
         }
         return new VfioUserClient(fd, maxFds);
@@ -126,14 +127,14 @@ public sealed unsafe class VfioUserClient : IDisposable
     {
         var maps = new List<ClientMapping>();
         if (region.Fd < 0) return maps;
-        int prot = ((region.Info.Flags & RegionInfo.FlagRead) != 0 ? UnixInterop.PROT_READ : 0)
-                 | ((region.Info.Flags & RegionInfo.FlagWrite) != 0 ? UnixInterop.PROT_WRITE : 0);
+        int prot = ((region.Info.Flags & RegionInfo.FlagRead) != 0 ? Libc.PROT_READ : 0)
+                 | ((region.Info.Flags & RegionInfo.FlagWrite) != 0 ? Libc.PROT_WRITE : 0);
         foreach (SparseMmapAreaEntry a in region.Areas)
         {
-            void* p = UnixInterop.Mmap(null, (nuint)a.Length, prot, UnixInterop.MAP_SHARED, region.Fd, (long)(region.Info.Offset + a.Offset));
-            if (UnixInterop.MapFailed(p))
+            void* p = Libc.Mmap(null, (nuint)a.Length, prot, Libc.MAP_SHARED, region.Fd, (long)(region.Info.Offset + a.Offset));
+            if (Libc.MapFailed(p))
             {
-                int e = UnixInterop.LastErrno;
+                int e = Errno.Last;
                 foreach (ClientMapping m in maps) m.Dispose();
                 throw new IOException("mmap of region area failed: errno " + e);
             }
@@ -295,8 +296,8 @@ public sealed unsafe class VfioUserClient : IDisposable
         int served = 0;
         while (true)
         {
-            var pfd = new UnixInterop.PollFd { Fd = _fd, Events = UnixInterop.POLLIN };
-            if (UnixInterop.Poll(&pfd, 1, timeoutMs) <= 0) return served;
+            var pfd = new Libc.PollFd { Fd = _fd, Events = Libc.POLLIN };
+            if (Libc.Poll(&pfd, 1, timeoutMs) <= 0) return served;
             ClientResponse? r = ReceiveOne();
             if (r is null) served++;
             else r.Dispose();
@@ -306,12 +307,12 @@ public sealed unsafe class VfioUserClient : IDisposable
     /// <summary>True when the server closed the connection within <paramref name="timeoutMs"/>.</summary>
     public bool WaitForClose(int timeoutMs)
     {
-        var pfd = new UnixInterop.PollFd { Fd = _fd, Events = UnixInterop.POLLIN };
-        if (UnixInterop.Poll(&pfd, 1, timeoutMs) <= 0) return false;
+        var pfd = new Libc.PollFd { Fd = _fd, Events = Libc.POLLIN };
+        if (Libc.Poll(&pfd, 1, timeoutMs) <= 0) return false;
         byte b;
-        var iov = new UnixInterop.IoVecNative { Base = &b, Length = 1 };
-        var msg = new UnixInterop.MsgHdr { Iov = &iov, IovLen = 1 };
-        return UnixInterop.RecvMsg(_fd, &msg, UnixInterop.MSG_DONTWAIT | 0x2 /* MSG_PEEK */) == 0;
+        var iov = new IoVec(&b, 1);
+        var msg = new Libc.MsgHdr { Iov = &iov, IovLen = 1 };
+        return Libc.RecvMsg(_fd, &msg, Libc.MSG_DONTWAIT | Libc.MSG_PEEK) == 0;
     }
 
     /// <summary>Receives one message: a reply is returned; a server request is served and null returned.</summary>
@@ -403,7 +404,7 @@ public sealed unsafe class VfioUserClient : IDisposable
 
     public void Dispose()
     {
-        _fd = UnixInterop.CloseFd(_fd);
+        _fd = Libc.CloseFd(_fd);
         _reader.Dispose();
     }
 }

@@ -14,6 +14,7 @@
 // the qpairs' reactors. Quiesce: set the flag, then a message to every other poll-group reactor;
 // when all have run, no poll there is touching guest memory and the endpoint may proceed.
 using System.Diagnostics;
+using Target.Core.Interop;
 using Target.Core.Nvme.Spec;
 using Target.Core.Nvmf;
 using Target.Core.Reactors;
@@ -192,7 +193,7 @@ public sealed class PcieController : Bar0Registers.IOwner
             return isWrite ? Registers.Write(offset, data) : Registers.Read(offset, data);
         if (offset < Bar0Registers.RegistersSize + Doorbells.PageSize)
         {
-            if (!isWrite) return -Protocol.Errno.EPERM;
+            if (!isWrite) return -Errno.EPERM;
             return Doorbells.TrappedWrite(offset - Bar0Registers.RegistersSize, data);
         }
         if (!isWrite) data.Clear();

@@ -9,7 +9,8 @@
 // so no path leaks a descriptor. Excess fds (more than MaxFds, or MSG_CTRUNC) are closed at once and
 // flagged in FdsTruncated.
 using System.Runtime.InteropServices;
-using Target.Transports.VfioUser.Protocol.Interop;
+using Target.Core.Interop;
+using Target.Core.Memory;
 
 namespace Target.Transports.VfioUser.Protocol;
 
@@ -28,7 +29,7 @@ public sealed unsafe class MessageReader : IDisposable
         MaxFds = maxFds;
         MaxMessageSize = maxMessageSize;
         _fds = new int[Math.Max(maxFds, 1)];
-        _control = GC.AllocateArray<byte>(UnixInterop.CmsgSpace(Math.Max(maxFds, 1) * sizeof(int)), pinned: true);
+        _control = GC.AllocateArray<byte>(Libc.CmsgSpace(Math.Max(maxFds, 1) * sizeof(int)), pinned: true);
         _buffer = GC.AllocateArray<byte>(Math.Min(maxMessageSize, 64 * 1024), pinned: true);
     }
 
@@ -100,7 +101,7 @@ public sealed unsafe class MessageReader : IDisposable
     public void Release()
     {
         for (int i = 0; i < _fdCount; i++)
-            if (_fds[i] >= 0) { UnixInterop.Close(_fds[i]); _fds[i] = -1; }
+            if (_fds[i] >= 0) { Libc.Close(_fds[i]); _fds[i] = -1; }
         _fdCount = 0;
         _filled = 0;
         FdsTruncated = false;
@@ -120,40 +121,40 @@ public sealed unsafe class MessageReader : IDisposable
         fixed (byte* data = &_buffer[_filled])
         fixed (byte* control = _control)
         {
-            var iov = new UnixInterop.IoVecNative { Base = data, Length = (nuint)count };
-            var msg = new UnixInterop.MsgHdr { Iov = &iov, IovLen = 1, Control = control, ControlLen = (nuint)_control.Length };
-            int flags = UnixInterop.MSG_CMSG_CLOEXEC | (nonBlocking ? UnixInterop.MSG_DONTWAIT : 0);
+            var iov = new IoVec(data, count);
+            var msg = new Libc.MsgHdr { Iov = &iov, IovLen = 1, Control = control, ControlLen = (nuint)_control.Length };
+            int flags = Libc.MSG_CMSG_CLOEXEC | (nonBlocking ? Libc.MSG_DONTWAIT : 0);
             nint n;
-            do { n = UnixInterop.RecvMsg(sock, &msg, flags); }
-            while (n < 0 && UnixInterop.LastErrno == 4 /* EINTR */);
-            if (n < 0) return -UnixInterop.LastErrno;
+            do { n = Libc.RecvMsg(sock, &msg, flags); }
+            while (n < 0 && Errno.Last == Errno.EINTR);
+            if (n < 0) return -Errno.Last;
             CollectFds(&msg);
             return n;
         }
     }
 
-    private void CollectFds(UnixInterop.MsgHdr* msg)
+    private void CollectFds(Libc.MsgHdr* msg)
     {
-        if ((msg->Flags & UnixInterop.MSG_CTRUNC) != 0) FdsTruncated = true;
+        if ((msg->Flags & Libc.MSG_CTRUNC) != 0) FdsTruncated = true;
         byte* p = (byte*)msg->Control;
         byte* end = p + (long)msg->ControlLen;
-        int headerSpace = UnixInterop.CmsgAlign(sizeof(UnixInterop.CmsgHdr));
-        while (p + sizeof(UnixInterop.CmsgHdr) <= end)
+        int headerSpace = Libc.CmsgAlign(sizeof(Libc.CmsgHdr));
+        while (p + sizeof(Libc.CmsgHdr) <= end)
         {
-            var cmsg = (UnixInterop.CmsgHdr*)p;
+            var cmsg = (Libc.CmsgHdr*)p;
             long len = (long)cmsg->Len;
-            if (len < sizeof(UnixInterop.CmsgHdr) || p + len > end) break;
-            if (cmsg->Level == UnixInterop.SOL_SOCKET && cmsg->Type == UnixInterop.SCM_RIGHTS)
+            if (len < sizeof(Libc.CmsgHdr) || p + len > end) break;
+            if (cmsg->Level == Libc.SOL_SOCKET && cmsg->Type == Libc.SCM_RIGHTS)
             {
                 int n = (int)((len - headerSpace) / sizeof(int));
                 int* fds = (int*)(p + headerSpace);
                 for (int i = 0; i < n; i++)
                 {
                     if (_fdCount < MaxFds) _fds[_fdCount++] = fds[i];
-                    else { UnixInterop.Close(fds[i]); FdsTruncated = true; }
+                    else { Libc.Close(fds[i]); FdsTruncated = true; }
                 }
             }
-            p += UnixInterop.CmsgAlign((int)len);
+            p += Libc.CmsgAlign((int)len);
         }
     }
 }

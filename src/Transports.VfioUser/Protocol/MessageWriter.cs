@@ -6,7 +6,8 @@
 // into a FIFO and pushed out by Flush; later messages queue behind it to keep the order. The fds
 // are only referenced, never owned: the caller keeps them open until the send completed (the
 // endpoint only sends device-owned region fds).
-using Target.Transports.VfioUser.Protocol.Interop;
+using Target.Core.Interop;
+using Target.Core.Memory;
 
 namespace Target.Transports.VfioUser.Protocol;
 
@@ -78,26 +79,26 @@ public sealed unsafe class MessageWriter
 
     private static nint SendChunk(int sock, byte* data, int count, ReadOnlySpan<int> fds, bool nonBlocking)
     {
-        var iov = new UnixInterop.IoVecNative { Base = data, Length = (nuint)count };
-        var msg = new UnixInterop.MsgHdr { Iov = &iov, IovLen = 1 };
-        int space = fds.Length > 0 ? UnixInterop.CmsgSpace(fds.Length * sizeof(int)) : 0;
+        var iov = new IoVec(data, count);
+        var msg = new Libc.MsgHdr { Iov = &iov, IovLen = 1 };
+        int space = fds.Length > 0 ? Libc.CmsgSpace(fds.Length * sizeof(int)) : 0;
         byte* control = stackalloc byte[space == 0 ? 1 : space];
         if (fds.Length > 0)
         {
             new Span<byte>(control, space).Clear();
-            var cmsg = (UnixInterop.CmsgHdr*)control;
-            cmsg->Len = (nuint)UnixInterop.CmsgLen(fds.Length * sizeof(int));
-            cmsg->Level = UnixInterop.SOL_SOCKET;
-            cmsg->Type = UnixInterop.SCM_RIGHTS;
-            int* dst = (int*)(control + UnixInterop.CmsgAlign(sizeof(UnixInterop.CmsgHdr)));
+            var cmsg = (Libc.CmsgHdr*)control;
+            cmsg->Len = (nuint)Libc.CmsgLen(fds.Length * sizeof(int));
+            cmsg->Level = Libc.SOL_SOCKET;
+            cmsg->Type = Libc.SCM_RIGHTS;
+            int* dst = (int*)(control + Libc.CmsgAlign(sizeof(Libc.CmsgHdr)));
             for (int i = 0; i < fds.Length; i++) dst[i] = fds[i];
             msg.Control = control;
             msg.ControlLen = (nuint)space;
         }
-        int flags = UnixInterop.MSG_NOSIGNAL | (nonBlocking ? UnixInterop.MSG_DONTWAIT : 0);
+        int flags = Libc.MSG_NOSIGNAL | (nonBlocking ? Libc.MSG_DONTWAIT : 0);
         nint n;
-        do { n = UnixInterop.SendMsg(sock, &msg, flags); }
-        while (n < 0 && UnixInterop.LastErrno == 4 /* EINTR */);
-        return n < 0 ? -UnixInterop.LastErrno : n;
+        do { n = Libc.SendMsg(sock, &msg, flags); }
+        while (n < 0 && Errno.Last == Errno.EINTR);
+        return n < 0 ? -Errno.Last : n;
     }
 }

@@ -4,6 +4,7 @@
 // keys are ignored. The JSON is NUL-terminated on the wire; a message without JSON is valid.
 using System.Text;
 using System.Text.Json;
+using Target.Core.Interop;
 
 namespace Target.Transports.VfioUser.Protocol;
 

@@ -2,6 +2,7 @@
 // unsupported (reference vfio-user.md §1.3 VERSION, DEVICE_GET_INFO, DEVICE_RESET,
 // DEVICE_GET_REGION_IO_FDS, DIRTY_PAGES, DEVICE_FEATURE, MIG_DATA_*).
 using System.Runtime.InteropServices;
+using Target.Core.Interop;
 using Target.Transports.VfioUser.Protocol;
 
 namespace Target.Transports.VfioUser.Server;

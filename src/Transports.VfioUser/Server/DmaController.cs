@@ -15,7 +15,7 @@
 // DmaRegionRemoving runs before the munmap so the device can drop its pointers.
 using System.Runtime.CompilerServices;
 using Target.Transports.VfioUser.Protocol;
-using Target.Transports.VfioUser.Protocol.Interop;
+using Target.Core.Interop;
 
 namespace Target.Transports.VfioUser.Server;
 
@@ -180,9 +180,9 @@ public sealed unsafe class DmaController
         nint host = 0;
         if (fd >= 0)
         {
-            int prot = (readable ? UnixInterop.PROT_READ : 0) | (writable ? UnixInterop.PROT_WRITE : 0);
-            void* p = UnixInterop.Mmap(null, (nuint)size, prot, UnixInterop.MAP_SHARED, fd, (long)fdOffset);
-            if (UnixInterop.MapFailed(p)) return -UnixInterop.LastErrno;
+            int prot = (readable ? Libc.PROT_READ : 0) | (writable ? Libc.PROT_WRITE : 0);
+            void* p = Libc.Mmap(null, (nuint)size, prot, Libc.MAP_SHARED, fd, (long)fdOffset);
+            if (Libc.MapFailed(p)) return -Errno.Last;
             host = (nint)p;
         }
         long gen = Interlocked.Increment(ref _generation);
@@ -229,7 +229,7 @@ public sealed unsafe class DmaController
         {
             r.IsMapped = false;
             if (ReferenceEquals(_hint, r)) _hint = null;
-            if (r.HostAddress != 0) UnixInterop.Munmap((void*)r.HostAddress, (nuint)r.Length);
+            if (r.HostAddress != 0) Libc.Munmap((void*)r.HostAddress, (nuint)r.Length);
         }
     }
 }

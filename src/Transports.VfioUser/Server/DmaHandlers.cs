@@ -2,7 +2,7 @@
 // §6.7). Both run with the device quiesced (command table).
 using System.Runtime.InteropServices;
 using Target.Transports.VfioUser.Protocol;
-using Target.Transports.VfioUser.Protocol.Interop;
+using Target.Core.Interop;
 
 namespace Target.Transports.VfioUser.Server;
 
@@ -26,7 +26,7 @@ internal static class DmaHandlers
         finally
         {
             // The mapping holds its own reference to the file; the fd itself is never kept.
-            UnixInterop.CloseFd(fd);
+            Libc.CloseFd(fd);
         }
     }
 

@@ -20,7 +20,7 @@
 using System.Runtime.InteropServices;
 using Target.Core.Reactors;
 using Target.Transports.VfioUser.Protocol;
-using Target.Transports.VfioUser.Protocol.Interop;
+using Target.Core.Interop;
 using Target.Transports.VfioUser.Server.Pci;
 
 namespace Target.Transports.VfioUser.Server;
@@ -96,19 +96,19 @@ public sealed unsafe class Endpoint
     public void Start(Reactor reactor)
     {
         if (Reactor is not null) throw new InvalidOperationException("endpoint already started");
-        int fd = UnixInterop.Socket(UnixInterop.AF_UNIX, UnixInterop.SOCK_STREAM | UnixInterop.SOCK_NONBLOCK | UnixInterop.SOCK_CLOEXEC, 0);
-        if (fd < 0) throw new IOException("socket failed: errno " + UnixInterop.LastErrno);
+        int fd = Libc.Socket(Libc.AF_UNIX, Libc.SOCK_STREAM | Libc.SOCK_NONBLOCK | Libc.SOCK_CLOEXEC, 0);
+        if (fd < 0) throw new IOException("socket failed: errno " + Errno.Last);
         byte* addr = stackalloc byte[110];
-        if (!UnixInterop.FillSockaddrUn(SocketPath, addr, out uint len))
+        if (!Libc.FillSockaddrUn(SocketPath, addr, out uint len))
         {
-            UnixInterop.Close(fd);
+            Libc.Close(fd);
             throw new ArgumentException("socket path too long: " + SocketPath);
         }
-        UnixInterop.UnlinkPath(SocketPath);
-        if (UnixInterop.Bind(fd, addr, len) != 0 || UnixInterop.Listen(fd, 16) != 0)
+        Libc.UnlinkPath(SocketPath);
+        if (Libc.Bind(fd, addr, len) != 0 || Libc.Listen(fd, 16) != 0)
         {
-            int e = UnixInterop.LastErrno;
-            UnixInterop.Close(fd);
+            int e = Errno.Last;
+            Libc.Close(fd);
             throw new IOException($"cannot listen at {SocketPath}: errno {e}");
         }
         _listenFd = fd;
@@ -150,8 +150,8 @@ public sealed unsafe class Endpoint
         _quiescedAction = null;
         if (_listenFd >= 0)
         {
-            _listenFd = UnixInterop.CloseFd(_listenFd);
-            UnixInterop.UnlinkPath(SocketPath);
+            _listenFd = Libc.CloseFd(_listenFd);
+            Libc.UnlinkPath(SocketPath);
         }
         Device.Reset(ResetReason.Shutdown);
         _reader.Dispose();
@@ -198,7 +198,7 @@ public sealed unsafe class Endpoint
 
     private int Accept()
     {
-        int fd = UnixInterop.Accept4(_listenFd, null, null, UnixInterop.SOCK_NONBLOCK | UnixInterop.SOCK_CLOEXEC);
+        int fd = Libc.Accept4(_listenFd, null, null, Libc.SOCK_NONBLOCK | Libc.SOCK_CLOEXEC);
         if (fd < 0) return 0;
         _connFd = fd;
         ConnectionCount++;
@@ -339,7 +339,7 @@ public sealed unsafe class Endpoint
         // holds a closed (possibly reused) fd number; a parked quiesce action still runs from it.
         if (_stopped) { _poller?.Unregister(); _poller = null; }
         else RegisterPoller(_listenFd);
-        _connFd = UnixInterop.CloseFd(_connFd);
+        _connFd = Libc.CloseFd(_connFd);
         _writer.Clear();
         _reader.Release();
         FailDmaRequests();

@@ -2,6 +2,7 @@
 // libvfio-user irq.c validation: one data type, one action, start/count within the type's
 // vectors, bool array length == count, fds only with DATA_EVENTFD and then exactly count or none).
 using System.Runtime.InteropServices;
+using Target.Core.Interop;
 using Target.Transports.VfioUser.Protocol;
 using SetIrqsMsg = Target.Transports.VfioUser.Protocol.SetIrqs;
 

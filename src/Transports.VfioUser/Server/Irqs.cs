@@ -7,7 +7,7 @@
 // retired and closed by ReleaseRetired, which the endpoint calls while the device is quiesced or
 // after it detached.
 using Target.Transports.VfioUser.Protocol;
-using Target.Transports.VfioUser.Protocol.Interop;
+using Target.Core.Interop;
 using Target.Transports.VfioUser.Server.Pci;
 
 namespace Target.Transports.VfioUser.Server;
@@ -58,7 +58,7 @@ public sealed unsafe class Irqs
         int fd = Volatile.Read(ref fds[subIndex]);
         if (fd < 0) return false;
         ulong one = 1;
-        return UnixInterop.Write(fd, &one, 8) == 8;
+        return Libc.Write(fd, &one, 8) == 8;
     }
 
     /// <summary>True when an eventfd is bound to (index, subIndex).</summary>
@@ -93,7 +93,7 @@ public sealed unsafe class Irqs
     {
         lock (_retired)
         {
-            foreach (int fd in _retired) UnixInterop.Close(fd);
+            foreach (int fd in _retired) Libc.Close(fd);
             _retired.Clear();
         }
     }

@@ -3,6 +3,7 @@
 // client's argsz has room for them; accesses bounds-checked against the region and
 // max_data_xfer_size; config space (index 7) served by ConfigSpace.
 using System.Runtime.InteropServices;
+using Target.Core.Interop;
 using Target.Transports.VfioUser.Protocol;
 
 namespace Target.Transports.VfioUser.Server;

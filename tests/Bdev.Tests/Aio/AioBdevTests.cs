@@ -1,6 +1,7 @@
 // The aio bdev over a temp file on disk: read-back through O_DIRECT kernel AIO on two reactors,
 // deletion with I/O in flight, rescan after the file grows, open failures.
 using Target.Bdev.Tests.Support;
+using Target.Core.Interop;
 using Target.Core.Memory;
 
 namespace Target.Bdev.Tests.Aio;
@@ -108,7 +109,7 @@ public sealed class AioBdevTests : IAsyncLifetime
         Assert.Null(await _host.OnMain(() => _host.Registry.Find("A0")));
         // Submitting after removal is refused, not crashed.
         int after = await _host.Reactors[0].InvokeAsync(() => desc.Submit(desc.GetChannel(), BdevIoType.Read, 0, 1, new[] { buf.Vec(0, 4096) }, new BdevTestHost.Waiter(), null));
-        Assert.Equal(-BdevErrno.ENODEV, after);
+        Assert.Equal(-Errno.ENODEV, after);
         await _host.OnMain(() => { desc.Close(); return true; });
     }
 

@@ -44,8 +44,8 @@ public sealed unsafe class AioContextTests
         Assert.Equal(24, Offset<LinuxAio.AioRing>(nameof(LinuxAio.AioRing.incompat_features)));
         Assert.Equal(28, Offset<LinuxAio.AioRing>(nameof(LinuxAio.AioRing.header_length)));
 
-        Assert.Equal(144, sizeof(LinuxAio.Stat));
-        Assert.Equal(48, Offset<LinuxAio.Stat>(nameof(LinuxAio.Stat.st_size)));
+        Assert.Equal(144, sizeof(Libc.Stat));
+        Assert.Equal(48, Offset<Libc.Stat>(nameof(Libc.Stat.st_size)));
         Assert.Equal(16, sizeof(IoVec));
         Assert.Equal(16, sizeof(LinuxAio.Timespec));
     }

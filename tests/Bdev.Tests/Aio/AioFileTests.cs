@@ -2,6 +2,7 @@
 // scratch file on an O_DIRECT-capable filesystem that the aio tests share.
 using System.Runtime.InteropServices;
 using Target.Bdev.Modules.Aio;
+using Target.Core.Interop;
 using Target.Core.Memory;
 using Xunit.Abstractions;
 
@@ -51,7 +52,7 @@ public sealed class AioFileTests
         try
         {
             // One block at a block-aligned (not page-aligned when bs = 512) offset must be accepted.
-            nint got = TestLibc.PRead(file.Fd, buf, bs, bs);
+            nint got = Libc.PRead(file.Fd, buf, bs, bs);
             Assert.Equal((nint)bs, got);
         }
         finally
@@ -304,9 +305,3 @@ internal sealed class DirectTempFile : IDisposable
     }
 }
 
-/// <summary>Raw pread for checks independent of the code under test.</summary>
-internal static unsafe partial class TestLibc
-{
-    [LibraryImport("libc", EntryPoint = "pread", SetLastError = true)]
-    public static partial nint PRead(int fd, void* buf, nuint count, long offset);
-}

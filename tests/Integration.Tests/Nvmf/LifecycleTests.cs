@@ -3,6 +3,7 @@
 // no write the host saw acknowledged (SPDK shutdown drains in-flight I/O before exiting 0).
 using System.Collections.Concurrent;
 using System.Diagnostics;
+using Target.Core.Interop;
 using Target.Core.Nvme.Spec;
 using Target.Initiator;
 using static Integration.Tests.Nvmf.HostIo;
@@ -70,7 +71,7 @@ public class LifecycleTests
                 var writer = Task.Factory.StartNew(() => Writer(q, acked, firstAcks), TaskCreationOptions.LongRunning);
 
                 await NvmfTarget.WithTimeout(firstAcks.Task, TimeSpan.FromSeconds(60), "first 500 acknowledged writes");
-                t.Process.Signal(Native.SIGTERM);
+                t.Process.Signal(Libc.SIGTERM);
                 Assert.True(await t.Process.WaitForExitAsync(TimeSpan.FromSeconds(60)), "target did not exit after SIGTERM\n" + t.Describe());
                 Assert.Equal(0, t.Process.ExitCode);
                 await NvmfTarget.WithTimeout(writer, TimeSpan.FromSeconds(60), "writer stop");

@@ -1,6 +1,6 @@
 // ClientDma: memfd-backed guest memory and its IOVA ↔ pointer translation.
 using Target.Transports.VfioUser.Client;
-using Target.Transports.VfioUser.Protocol.Interop;
+using Target.Core.Interop;
 
 namespace Transports.VfioUser.Tests.Client;
 
@@ -10,7 +10,7 @@ public class ClientDmaTests
     public void Translation_is_bounds_checked()
     {
         using var m = new ClientDma(0x40000, 0x2000);
-        Assert.True(UnixInterop.IsOpen(m.Fd));
+        Assert.True(Libc.IsOpen(m.Fd));
         nint p = m.ToLocal(0x40010, 16);
         Assert.Equal(m.Pointer + 0x10, p);
         Assert.Equal(0x40010UL, m.ToIova(p));
@@ -29,6 +29,6 @@ public class ClientDmaTests
         int fd = m.Fd;
         m.Dispose();
         Assert.Equal(-1, m.Fd);
-        Assert.False(UnixInterop.IsOpen(fd));
+        Assert.False(Libc.IsOpen(fd));
     }
 }

@@ -13,7 +13,7 @@ using Target.Transports.VfioUser;
 using Target.Transports.VfioUser.Client;
 using Target.Transports.VfioUser.Nvme;
 using Target.Transports.VfioUser.Protocol;
-using Target.Transports.VfioUser.Protocol.Interop;
+using Target.Core.Interop;
 
 namespace Transports.VfioUser.Tests.Nvme;
 
@@ -94,7 +94,7 @@ public sealed class EndToEndTests : IAsyncLifetime
     private static unsafe ulong ReadEventFd(int fd)
     {
         ulong v = 0;
-        UnixInterop.Read(fd, &v, 8);
+        Libc.Read(fd, &v, 8);
         return v;
     }
 
@@ -115,8 +115,8 @@ public sealed class EndToEndTests : IAsyncLifetime
         using var mem = new ClientDma(Ram, 4 << 20);
         client.DmaMap(mem);
 
-        int irqFd = UnixInterop.EventFd(0, 0x800 /* EFD_NONBLOCK */);
-        int irqFd0 = UnixInterop.EventFd(0, 0x800);
+        int irqFd = Libc.EventFd(0, 0x800 /* EFD_NONBLOCK */);
+        int irqFd0 = Libc.EventFd(0, 0x800);
         client.SetIrqEventFds(IrqIndex.Msix, 0, new[] { irqFd0, irqFd });
 
         var bus = new ClientBus { Client = client, Memory = mem, DoorbellPage = maps[0].Pointer };
@@ -157,8 +157,8 @@ public sealed class EndToEndTests : IAsyncLifetime
         bus.Write32(0x14, drv.Csts == 0 ? 0u : ((4u << 20) | (6u << 16) | 1 | (1u << 14)));
         drv.Wait(() => ((drv.Csts >> 2) & 3) == 2, "SHST complete");
         drv.Disable();
-        UnixInterop.Close(irqFd);
-        UnixInterop.Close(irqFd0);
+        Libc.Close(irqFd);
+        Libc.Close(irqFd0);
         foreach (var m in maps) m.Dispose();
     }
 }

@@ -2,7 +2,7 @@
 // (reference vfio-user.md §1.1, §6.1).
 using System.Runtime.InteropServices;
 using Target.Transports.VfioUser.Protocol;
-using Target.Transports.VfioUser.Protocol.Interop;
+using Target.Core.Interop;
 
 namespace Transports.VfioUser.Tests.Protocol;
 
@@ -13,15 +13,15 @@ public unsafe class MessageReaderTests : IDisposable
     public MessageReaderTests()
     {
         int* sv = stackalloc int[2];
-        Assert.Equal(0, UnixInterop.SocketPair(UnixInterop.AF_UNIX, UnixInterop.SOCK_STREAM | UnixInterop.SOCK_CLOEXEC, 0, sv));
+        Assert.Equal(0, Libc.SocketPair(Libc.AF_UNIX, Libc.SOCK_STREAM | Libc.SOCK_CLOEXEC, 0, sv));
         _a = sv[0];
         _b = sv[1];
     }
 
     public void Dispose()
     {
-        UnixInterop.Close(_a);
-        UnixInterop.Close(_b);
+        Libc.Close(_a);
+        Libc.Close(_b);
     }
 
     private static byte[] Message(Command cmd, int payload, ushort id = 1)
@@ -59,19 +59,19 @@ public unsafe class MessageReaderTests : IDisposable
         var keep = Server.EndpointHarness.NewPipe();
         var drop = Server.EndpointHarness.NewPipe();
         Assert.Equal(0, w.Send(_a, Message(Command.DmaMap, 32), new[] { keep.Write, drop.Write }, nonBlocking: false));
-        UnixInterop.Close(keep.Write);
-        UnixInterop.Close(drop.Write);
+        Libc.Close(keep.Write);
+        Libc.Close(drop.Write);
         Assert.Equal(ReceiveStatus.Complete, r.Receive(_b, nonBlocking: false));
         Assert.Equal(2, r.FdCount);
         int kept = r.TakeFd(0);
         Assert.Equal(-1, r.TakeFd(0)); // taken once only
         r.Release();
         Assert.True(Server.EndpointHarness.IsClosedByPeer(drop.Read));
-        Assert.True(UnixInterop.IsOpen(kept));
-        UnixInterop.Close(kept);
+        Assert.True(Libc.IsOpen(kept));
+        Libc.Close(kept);
         Assert.True(Server.EndpointHarness.IsClosedByPeer(keep.Read));
-        UnixInterop.Close(keep.Read);
-        UnixInterop.Close(drop.Read);
+        Libc.Close(keep.Read);
+        Libc.Close(drop.Read);
     }
 
     [Fact]
@@ -81,13 +81,13 @@ public unsafe class MessageReaderTests : IDisposable
         using var r = new MessageReader(2);
         var pipes = Enumerable.Range(0, 4).Select(_ => Server.EndpointHarness.NewPipe()).ToArray();
         Assert.Equal(0, w.Send(_a, Message(Command.DeviceSetIrqs, 20), pipes.Select(p => p.Write).ToArray(), nonBlocking: false));
-        foreach (var p in pipes) UnixInterop.Close(p.Write);
+        foreach (var p in pipes) Libc.Close(p.Write);
         Assert.Equal(ReceiveStatus.Complete, r.Receive(_b, nonBlocking: false));
         Assert.True(r.FdsTruncated);
         Assert.True(r.FdCount <= 2);
         r.Release();
         // every copy is closed: each pipe reads EOF
-        foreach (var p in pipes) { Assert.True(Server.EndpointHarness.IsClosedByPeer(p.Read)); UnixInterop.Close(p.Read); }
+        foreach (var p in pipes) { Assert.True(Server.EndpointHarness.IsClosedByPeer(p.Read)); Libc.Close(p.Read); }
     }
 
     [Theory]
@@ -108,7 +108,7 @@ public unsafe class MessageReaderTests : IDisposable
     public void Peer_close_is_Closed()
     {
         using var r = new MessageReader(1);
-        UnixInterop.Shutdown(_a, 1);
+        Libc.Shutdown(_a, 1);
         Assert.Equal(ReceiveStatus.Closed, r.Receive(_b, nonBlocking: false));
     }
 }

@@ -1,5 +1,6 @@
 // JSON capabilities of VFIO_USER_VERSION (reference vfio-user.md §1.3 VERSION table).
 using System.Text;
+using Target.Core.Interop;
 using Target.Transports.VfioUser.Protocol;
 
 namespace Transports.VfioUser.Tests.Protocol;

@@ -4,7 +4,7 @@ using System.Buffers.Binary;
 using System.Runtime.InteropServices;
 using Target.Transports.VfioUser.Client;
 using Target.Transports.VfioUser.Protocol;
-using Target.Transports.VfioUser.Protocol.Interop;
+using Target.Core.Interop;
 
 namespace Transports.VfioUser.Tests.Server;
 
@@ -35,9 +35,9 @@ public class ConnectionTests
         var (rd, wr) = EndpointHarness.NewPipe();
         var req = new DeviceInfo { ArgSz = 16 };
         using (var r = c.Request(Command.DeviceGetInfo, MemoryMarshal.AsBytes(new Span<DeviceInfo>(ref req)), new[] { wr })) Assert.Equal(0, r.Errno);
-        UnixInterop.Close(wr);
+        Libc.Close(wr);
         Assert.True(EndpointHarness.IsClosedByPeer(rd));
-        UnixInterop.Close(rd);
+        Libc.Close(rd);
     }
 
     [Fact]
@@ -48,8 +48,8 @@ public class ConnectionTests
         var pipes = Enumerable.Range(0, 10).Select(_ => EndpointHarness.NewPipe()).ToArray();
         using (var r = c.Request(Command.DeviceSetIrqs, VfioUserClient.BuildSetIrqs(IrqIndex.Msix, SetIrqs.DataEventFd | SetIrqs.ActionTrigger, 0, 4), pipes.Select(p => p.Write).ToArray()))
             Assert.Equal(Errno.EINVAL, r.Errno);
-        foreach (var (rd, wr) in pipes) UnixInterop.Close(wr);
-        foreach (var (rd, wr) in pipes) { Assert.True(EndpointHarness.IsClosedByPeer(rd)); UnixInterop.Close(rd); }
+        foreach (var (rd, wr) in pipes) Libc.Close(wr);
+        foreach (var (rd, wr) in pipes) { Assert.True(EndpointHarness.IsClosedByPeer(rd)); Libc.Close(rd); }
     }
 
     [Theory]
@@ -150,7 +150,7 @@ public class ConnectionTests
         int lost = Array.IndexOf(ev, "reset:LostConnection");
         Assert.True(Array.FindIndex(ev, e => e.StartsWith("removing")) < lost);
         Assert.True(lost < Array.IndexOf(ev, "detached"));
-        UnixInterop.Close(efd);
+        Libc.Close(efd);
 
         var c2 = h.Connect();
         Span<byte> b = stackalloc byte[4];

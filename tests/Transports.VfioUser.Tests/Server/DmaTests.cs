@@ -3,7 +3,7 @@
 using System.Runtime.InteropServices;
 using Target.Transports.VfioUser.Client;
 using Target.Transports.VfioUser.Protocol;
-using Target.Transports.VfioUser.Protocol.Interop;
+using Target.Core.Interop;
 
 namespace Transports.VfioUser.Tests.Server;
 
@@ -76,10 +76,10 @@ public class DmaTests
         var (r1, w1) = EndpointHarness.NewPipe();
         var (r2, w2) = EndpointHarness.NewPipe();
         Assert.Equal(Errno.EINVAL, Status(Map(0x300000, 0x1000), w1, w2));
-        UnixInterop.Close(w1); UnixInterop.Close(w2);
+        Libc.Close(w1); Libc.Close(w2);
         Assert.True(EndpointHarness.IsClosedByPeer(r1));
         Assert.True(EndpointHarness.IsClosedByPeer(r2));
-        UnixInterop.Close(r1); UnixInterop.Close(r2);
+        Libc.Close(r1); Libc.Close(r2);
         Assert.Single(h.Endpoint.Dma.Regions);
     }
 
@@ -106,9 +106,9 @@ public class DmaTests
             Assert.Equal(0, r.Errno);
             Assert.Equal(0x100000UL, MemoryMarshal.Read<DmaUnmap>(r.Payload).Addr);
         }
-        UnixInterop.Close(wr);
+        Libc.Close(wr);
         Assert.True(EndpointHarness.IsClosedByPeer(rd));
-        UnixInterop.Close(rd);
+        Libc.Close(rd);
         c.DmaUnmapAll();
         Assert.Empty(h.Endpoint.Dma.Regions);
         Assert.Contains(h.Device.Events, e => e.StartsWith("removing [0x400000+0x2000"));

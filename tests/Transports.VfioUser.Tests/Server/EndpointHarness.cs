@@ -2,7 +2,7 @@
 // directory that is removed on Dispose even when the test failed.
 using Target.Core.Reactors;
 using Target.Transports.VfioUser.Client;
-using Target.Transports.VfioUser.Protocol.Interop;
+using Target.Core.Interop;
 using Target.Transports.VfioUser.Server;
 
 namespace Transports.VfioUser.Tests.Server;
@@ -59,31 +59,31 @@ public sealed unsafe class EndpointHarness : IDisposable
         }
     }
 
-    public static int NewEventFd() => UnixInterop.EventFd(0, 0x80000 | 0x800);
+    public static int NewEventFd() => Libc.EventFd(0, 0x80000 | 0x800);
 
     /// <summary>A pipe: send the write end to the server, close ours, then IsClosedByPeer tells whether the server closed its copy.</summary>
     public static (int Read, int Write) NewPipe()
     {
         int* fds = stackalloc int[2];
-        if (UnixInterop.Pipe2(fds, 0x80000 | 0x800) != 0) throw new IOException("pipe2");
+        if (Libc.Pipe2(fds, 0x80000 | 0x800) != 0) throw new IOException("pipe2");
         return (fds[0], fds[1]);
     }
 
     /// <summary>True when every write end of the pipe is closed (read returns EOF) within 2 s.</summary>
     public static bool IsClosedByPeer(int readFd)
     {
-        var pfd = new UnixInterop.PollFd { Fd = readFd, Events = UnixInterop.POLLIN };
-        if (UnixInterop.Poll(&pfd, 1, 2000) <= 0) return false;
+        var pfd = new Libc.PollFd { Fd = readFd, Events = Libc.POLLIN };
+        if (Libc.Poll(&pfd, 1, 2000) <= 0) return false;
         byte b;
-        return UnixInterop.Read(readFd, &b, 1) == 0;
+        return Libc.Read(readFd, &b, 1) == 0;
     }
 
     public static ulong ReadEventFd(int fd)
     {
-        var pfd = new UnixInterop.PollFd { Fd = fd, Events = UnixInterop.POLLIN };
-        if (UnixInterop.Poll(&pfd, 1, 2000) <= 0) return 0;
+        var pfd = new Libc.PollFd { Fd = fd, Events = Libc.POLLIN };
+        if (Libc.Poll(&pfd, 1, 2000) <= 0) return 0;
         ulong v;
-        return UnixInterop.Read(fd, &v, 8) == 8 ? v : 0;
+        return Libc.Read(fd, &v, 8) == 8 ? v : 0;
     }
 
     public void Dispose()

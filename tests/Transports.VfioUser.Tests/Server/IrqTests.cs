@@ -2,7 +2,7 @@
 // vfio-user.md §1.3 DEVICE_SET_IRQS, §3.6, §6.5).
 using Target.Transports.VfioUser.Client;
 using Target.Transports.VfioUser.Protocol;
-using Target.Transports.VfioUser.Protocol.Interop;
+using Target.Core.Interop;
 
 namespace Transports.VfioUser.Tests.Server;
 
@@ -57,7 +57,7 @@ public class IrqTests
             c.SetIrqs(IrqIndex.Msix, SetIrqs.DataNone | SetIrqs.ActionTrigger, 0, 0, default);
             Assert.False(h.Endpoint.Irqs.IsAssigned(IrqIndex.Msix, 0));
         }
-        finally { foreach (int fd in efds) UnixInterop.Close(fd); }
+        finally { foreach (int fd in efds) Libc.Close(fd); }
     }
 
     [Fact]
@@ -74,7 +74,7 @@ public class IrqTests
             c.WriteConfig32(4, 0x0400);
             Assert.False(h.Endpoint.Irqs.Trigger(0));
         }
-        finally { UnixInterop.Close(efd); }
+        finally { Libc.Close(efd); }
     }
 
     [Fact]
@@ -96,8 +96,8 @@ public class IrqTests
         Assert.Equal(Errno.EINVAL, Status(c, IrqIndex.Msix, TrigFd, 0, 2, pipes.Select(p => p.Write).ToArray()));
         var extra = EndpointHarness.NewPipe();
         Assert.Equal(Errno.EINVAL, Status(c, IrqIndex.Msix, SetIrqs.DataNone | SetIrqs.ActionTrigger, 0, 1, new[] { extra.Write }));
-        foreach (var (r, w) in pipes.Append(extra)) UnixInterop.Close(w);
-        foreach (var (r, w) in pipes.Append(extra)) { Assert.True(EndpointHarness.IsClosedByPeer(r)); UnixInterop.Close(r); }
+        foreach (var (r, w) in pipes.Append(extra)) Libc.Close(w);
+        foreach (var (r, w) in pipes.Append(extra)) { Assert.True(EndpointHarness.IsClosedByPeer(r)); Libc.Close(r); }
         Assert.False(h.Endpoint.Irqs.IsAssigned(IrqIndex.Msix, 0));
     }
 }

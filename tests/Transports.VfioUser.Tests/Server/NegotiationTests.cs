@@ -1,5 +1,6 @@
 // VERSION and DEVICE_GET_INFO against a live endpoint (reference vfio-user.md §1.3, §6.2).
 using System.Runtime.InteropServices;
+using Target.Core.Interop;
 using Target.Transports.VfioUser.Client;
 using Target.Transports.VfioUser.Protocol;
 
@@ -63,9 +64,9 @@ public class NegotiationTests
         var (rd, wr) = EndpointHarness.NewPipe();
         using (var r = c.Request(Command.Version, new byte[] { 0, 0, 2, 0 }, new[] { wr }))
             Assert.Equal(Errno.EINVAL, r.Errno);
-        Target.Transports.VfioUser.Protocol.Interop.UnixInterop.Close(wr);
+        Libc.Close(wr);
         Assert.True(EndpointHarness.IsClosedByPeer(rd));
-        Target.Transports.VfioUser.Protocol.Interop.UnixInterop.Close(rd);
+        Libc.Close(rd);
     }
 
     [Fact]

@@ -3,6 +3,7 @@
 // reference vfio-user.md §3.3), BAR4 holding the MSI-X table (reads as zeros), 4 MSI-X vectors,
 // one INTx. Every callback is recorded.
 using System.Collections.Concurrent;
+using Target.Core.Interop;
 using Target.Transports.VfioUser.Client;
 using Target.Transports.VfioUser.Protocol;
 using Target.Transports.VfioUser.Server;

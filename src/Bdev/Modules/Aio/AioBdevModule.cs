@@ -29,21 +29,21 @@ public sealed class AioBdevModule : IBdevModule
         message = "";
         if (_registry.Find(name) is not null)
         {
-            message = Libc.StrError(BdevErrno.EEXIST);
-            return -BdevErrno.EEXIST;
+            message = Errno.Text(Errno.EEXIST);
+            return -Errno.EEXIST;
         }
         AioFile? file = AioFile.Open(filename, readOnly, out int errno);
         if (file is null)
         {
             Serilog.Log.Error("Unable to open file {File}. errno: {Errno}", filename, errno);
-            message = Libc.StrError(errno);
+            message = Errno.Text(errno);
             return -errno;
         }
         int rc = Validate(file, ref blockSize, out message);
         if (rc == 0 && fallocate && !readOnly)
         {
             int e = file.Fallocate((long)file.SizeBytes);
-            if (e != 0) Serilog.Log.Warning("aio bdev {Name}: fallocate failed: {Error}", name, Libc.StrError(e));
+            if (e != 0) Serilog.Log.Warning("aio bdev {Name}: fallocate failed: {Error}", name, Errno.Text(e));
         }
         if (rc != 0)
         {
@@ -61,7 +61,7 @@ public sealed class AioBdevModule : IBdevModule
         if (rc != 0)
         {
             file.Dispose();
-            message = Libc.StrError(-rc);
+            message = Errno.Text(-rc);
             return rc;
         }
         bdev = b;
@@ -70,11 +70,11 @@ public sealed class AioBdevModule : IBdevModule
 
     private static int Validate(AioFile file, ref uint blockSize, out string message)
     {
-        message = Libc.StrError(BdevErrno.EINVAL);
+        message = Errno.Text(Errno.EINVAL);
         uint detected = file.LogicalBlockSize;
         if (blockSize == 0)
         {
-            if (detected == 0) { Serilog.Log.Error("Block size could not be auto-detected"); return -BdevErrno.EINVAL; }
+            if (detected == 0) { Serilog.Log.Error("Block size could not be auto-detected"); return -Errno.EINVAL; }
             blockSize = detected;
         }
         else
@@ -82,23 +82,23 @@ public sealed class AioBdevModule : IBdevModule
             if (blockSize < detected)
             {
                 Serilog.Log.Error("Specified block size {Size} is smaller than auto-detected block size {Detected}", blockSize, detected);
-                return -BdevErrno.EINVAL;
+                return -Errno.EINVAL;
             }
             if (blockSize < 512 || (blockSize & (blockSize - 1)) != 0)
             {
                 Serilog.Log.Error("Invalid block size {Size}", blockSize);
-                return -BdevErrno.EINVAL;
+                return -Errno.EINVAL;
             }
         }
         if (file.SizeBytes < blockSize)
         {
             Serilog.Log.Error("Disk size {Size} is smaller than one block of {BlockSize}", file.SizeBytes, blockSize);
-            return -BdevErrno.EINVAL;
+            return -Errno.EINVAL;
         }
         if (file.SizeBytes % blockSize != 0)
         {
             Serilog.Log.Error("Disk size {Size} is not a multiple of block size {BlockSize}", file.SizeBytes, blockSize);
-            return -BdevErrno.EINVAL;
+            return -Errno.EINVAL;
         }
         return 0;
     }
@@ -106,7 +106,7 @@ public sealed class AioBdevModule : IBdevModule
     public Task<int> DeleteAsync(string name)
     {
         Bdev? b = _registry.Find(name);
-        if (b is null || b.Module != this) return Task.FromResult(-BdevErrno.ENODEV);
+        if (b is null || b.Module != this) return Task.FromResult(-Errno.ENODEV);
         return Finish(_registry.UnregisterAsync(b));
 
         static async Task<int> Finish(Task t) { await t; return 0; }
@@ -116,7 +116,7 @@ public sealed class AioBdevModule : IBdevModule
     public int Rescan(string name)
     {
         Bdev? b = _registry.Find(name);
-        if (b is null || b.Module != this) return -BdevErrno.ENODEV;
+        if (b is null || b.Module != this) return -Errno.ENODEV;
         var driver = (AioBdev)b.Driver;
         int errno = driver.File.RefreshSize();
         if (errno != 0) return -errno;

@@ -44,10 +44,10 @@ public sealed unsafe class AioContext : IDisposable
         try
         {
             _eventFd = Libc.EventFd(0, Libc.EFD_CLOEXEC | Libc.EFD_NONBLOCK);
-            if (_eventFd < 0) ThrowErrno("eventfd", Libc.LastErrno);
+            if (_eventFd < 0) ThrowErrno("eventfd", Errno.Last);
 
             ulong ctx = 0;
-            if (LinuxAio.IoSetup((uint)maxEvents, &ctx) != 0) ThrowErrno("io_setup", Libc.LastErrno);
+            if (LinuxAio.IoSetup((uint)maxEvents, &ctx) != 0) ThrowErrno("io_setup", Errno.Last);
             _ctx = ctx;
 
             _iocbs = (LinuxAio.Iocb*)NativeMemory.AlignedAlloc((nuint)(maxEvents * LinuxAio.Iocb.Size), 64);
@@ -137,7 +137,7 @@ public sealed unsafe class AioContext : IDisposable
                 break;
             default:
                 _freeCount++;
-                error = LinuxAio.EINVAL;
+                error = Errno.EINVAL;
                 return false;
         }
 
@@ -155,8 +155,8 @@ public sealed unsafe class AioContext : IDisposable
     {
         // The slot popped last is still on top of the free stack's storage: push it back.
         _freeCount++;
-        int errno = rc < 0 ? Marshal.GetLastPInvokeError() : LinuxAio.EAGAIN;
-        error = errno == LinuxAio.EAGAIN ? 0 : errno;
+        int errno = rc < 0 ? Marshal.GetLastPInvokeError() : Errno.EAGAIN;
+        error = errno == Errno.EAGAIN ? 0 : errno;
         return false;
     }
 
@@ -274,5 +274,5 @@ public sealed unsafe class AioContext : IDisposable
 
     [DoesNotReturn]
     private static void ThrowErrno(string call, int errno) =>
-        throw new IOException(call + " failed: " + Libc.StrError(errno), errno);
+        throw new IOException(call + " failed: " + Errno.Text(errno), errno);
 }

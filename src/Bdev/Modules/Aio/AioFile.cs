@@ -2,7 +2,6 @@
 // logical block size (the O_DIRECT alignment unit) and size in bytes. Control path only; the data
 // path takes Fd once and hands it to AioContext.TrySubmit.
 using System.Runtime.InteropServices;
-using System.Text;
 using Target.Core.Interop;
 
 namespace Target.Bdev.Modules.Aio;
@@ -42,33 +41,30 @@ public sealed unsafe class AioFile : IDisposable
     public static AioFile? Open(string path, bool readOnly, out int errno)
     {
         ArgumentNullException.ThrowIfNull(path);
-        int flags = LinuxAio.O_DIRECT | LinuxAio.O_CLOEXEC | (readOnly ? LinuxAio.O_RDONLY : LinuxAio.O_RDWR);
-        byte[] name = new byte[Encoding.UTF8.GetByteCount(path) + 1];
-        Encoding.UTF8.GetBytes(path, name);
-        int fd;
-        fixed (byte* p = name) fd = LinuxAio.Open(p, flags, 0);
+        int flags = Libc.O_DIRECT | Libc.O_CLOEXEC | (readOnly ? Libc.O_RDONLY : Libc.O_RDWR);
+        int fd = Libc.Open(path, flags, 0);
         if (fd < 0)
         {
-            errno = Libc.LastErrno;
+            errno = Errno.Last;
             return null;
         }
 
-        LinuxAio.Stat st;
-        if (LinuxAio.FStat(fd, &st) != 0)
+        Libc.Stat st;
+        if (Libc.FStat(fd, &st) != 0)
         {
-            errno = Libc.LastErrno;
+            errno = Errno.Last;
             Libc.Close(fd);
             return null;
         }
-        uint type = st.st_mode & LinuxAio.S_IFMT;
-        if (type != LinuxAio.S_IFBLK && type != LinuxAio.S_IFREG)
+        uint type = st.st_mode & Libc.S_IFMT;
+        if (type != Libc.S_IFBLK && type != Libc.S_IFREG)
         {
-            errno = LinuxAio.EINVAL;
+            errno = Errno.EINVAL;
             Libc.Close(fd);
             return null;
         }
 
-        var file = new AioFile(fd, type == LinuxAio.S_IFBLK, readOnly);
+        var file = new AioFile(fd, type == Libc.S_IFBLK, readOnly);
         errno = file.IsBlockDevice ? file.ReadDeviceBlockSize() : 0;
         if (errno == 0) errno = file.RefreshSize();
         if (errno != 0)
@@ -83,7 +79,7 @@ public sealed unsafe class AioFile : IDisposable
     /// <summary>fallocate(2) mode 0 over [0, length): reserves blocks and grows the file. 0 or errno.</summary>
     public int Fallocate(long length)
     {
-        if (LinuxAio.Fallocate(_fd, 0, 0, length) != 0) return Libc.LastErrno;
+        if (Libc.Fallocate(_fd, 0, 0, length) != 0) return Errno.Last;
         return RefreshSize();
     }
 
@@ -93,12 +89,12 @@ public sealed unsafe class AioFile : IDisposable
         if (IsBlockDevice)
         {
             ulong bytes;
-            if (LinuxAio.Ioctl(_fd, LinuxAio.BLKGETSIZE64, &bytes) != 0) return Libc.LastErrno;
+            if (Libc.Ioctl(_fd, Libc.BLKGETSIZE64, &bytes) != 0) return Errno.Last;
             SizeBytes = bytes;
             return 0;
         }
-        LinuxAio.Stat st;
-        if (LinuxAio.FStat(_fd, &st) != 0) return Libc.LastErrno;
+        Libc.Stat st;
+        if (Libc.FStat(_fd, &st) != 0) return Errno.Last;
         SizeBytes = (ulong)st.st_size;
         return 0;
     }
@@ -106,7 +102,7 @@ public sealed unsafe class AioFile : IDisposable
     private int ReadDeviceBlockSize()
     {
         int sectorSize;
-        if (LinuxAio.Ioctl(_fd, LinuxAio.BLKSSZGET, &sectorSize) != 0) return Libc.LastErrno;
+        if (Libc.Ioctl(_fd, Libc.BLKSSZGET, &sectorSize) != 0) return Errno.Last;
         LogicalBlockSize = sectorSize > 0 ? (uint)sectorSize : DefaultBlockSize;
         return 0;
     }
@@ -121,8 +117,8 @@ public sealed unsafe class AioFile : IDisposable
         void* buf = NativeMemory.AlignedAlloc(LargeBlockSize, LargeBlockSize);
         try
         {
-            if (LinuxAio.PRead(_fd, buf, DefaultBlockSize, 0) >= 0) return DefaultBlockSize;
-            return Libc.LastErrno == LinuxAio.EINVAL ? LargeBlockSize : DefaultBlockSize;
+            if (Libc.PRead(_fd, buf, DefaultBlockSize, 0) >= 0) return DefaultBlockSize;
+            return Errno.Last == Errno.EINVAL ? LargeBlockSize : DefaultBlockSize;
         }
         finally
         {

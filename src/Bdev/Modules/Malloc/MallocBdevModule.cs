@@ -2,6 +2,7 @@
 // (SPDK's counter grows with every create). Main reactor only.
 using System.Runtime.InteropServices;
 using System.Text.Json.Nodes;
+using Target.Core.Interop;
 
 namespace Target.Bdev.Modules.Malloc;
 
@@ -30,26 +31,26 @@ public sealed class MallocBdevModule : IBdevModule
         if (blockSize == 0 || blockSize % 512 != 0)
         {
             Serilog.Log.Error("Data block size {BlockSize} is not a multiple of 512", blockSize);
-            return -BdevErrno.EINVAL;
+            return -Errno.EINVAL;
         }
         if (numBlocks == 0)
         {
             Serilog.Log.Error("Disk num_blocks must be greater than 0");
-            return -BdevErrno.EINVAL;
+            return -Errno.EINVAL;
         }
         if (physicalBlockSize != 0 && (physicalBlockSize < 512 || (physicalBlockSize & (physicalBlockSize - 1)) != 0))
         {
             Serilog.Log.Error("Physical block size {Size} must be a power of 2 and at least 512", physicalBlockSize);
-            return -BdevErrno.EINVAL;
+            return -Errno.EINVAL;
         }
-        if (numBlocks > (ulong)long.MaxValue / blockSize) return -BdevErrno.ENOMEM;
+        if (numBlocks > (ulong)long.MaxValue / blockSize) return -Errno.ENOMEM;
         name ??= "Malloc" + _counter;
-        if (_registry.Find(name) is not null) return -BdevErrno.EEXIST;
+        if (_registry.Find(name) is not null) return -Errno.EEXIST;
 
         ulong size = numBlocks * blockSize;
         byte* data;
         try { data = (byte*)NativeMemory.AlignedAlloc((nuint)size, 4096); }
-        catch (OutOfMemoryException) { return -BdevErrno.ENOMEM; }
+        catch (OutOfMemoryException) { return -Errno.ENOMEM; }
         NativeMemory.Clear(data, (nuint)size);
 
         var driver = new MallocBdev(data, size, physicalBlockSize == 0 ? blockSize : physicalBlockSize, optimalIoBoundary, numaId);
@@ -69,7 +70,7 @@ public sealed class MallocBdevModule : IBdevModule
     public Task<int> DeleteAsync(string name)
     {
         Bdev? b = _registry.Find(name);
-        if (b is null || b.Module != this) return Task.FromResult(-BdevErrno.ENODEV);
+        if (b is null || b.Module != this) return Task.FromResult(-Errno.ENODEV);
         return Finish(_registry.UnregisterAsync(b));
 
         static async Task<int> Finish(Task t) { await t; return 0; }

@@ -2,6 +2,7 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Target.Bdev.Rpc;
+using Target.Core.Interop;
 using Target.Core.Reactors;
 using Target.Core.Rpc;
 
@@ -46,7 +47,7 @@ public sealed class MallocBdevRpc : IRpcMethodGroup
         p.OptionalUInt32("dif_pi_format");
         int numaId = p.OptionalInt32("numa_id") ?? -1;
         if (mdSize != 0 || difType != 0)
-            throw RpcException.Errno(RpcException.E.EINVAL, "Metadata and DIF are not supported by this target");
+            throw RpcException.Errno(Errno.EINVAL, "Metadata and DIF are not supported by this target");
         return await _reactors.Main.InvokeAsync<JsonNode?>(() =>
         {
             int rc = _module.Create(name, blockSize, numBlocks, uuid, physical, boundary, numaId, out var bdev);

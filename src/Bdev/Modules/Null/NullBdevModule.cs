@@ -1,6 +1,7 @@
 // The null bdev module: creates, deletes and resizes null bdevs (SPDK bdev_null.c public API).
 // Main reactor only. Errors come back as (negative errno, message) for the RPC layer.
 using System.Text.Json.Nodes;
+using Target.Core.Interop;
 
 namespace Target.Bdev.Modules.Null;
 
@@ -28,23 +29,23 @@ public sealed class NullBdevModule : IBdevModule
         if (blockSize == 0 || blockSize % 512 != 0)
         {
             message = "Data block size " + blockSize + " is not a multiple of 512";
-            return -BdevErrno.EINVAL;
+            return -Errno.EINVAL;
         }
         if (numBlocks == 0)
         {
             message = "Disk num_blocks must be greater than 0";
-            return -BdevErrno.EINVAL;
+            return -Errno.EINVAL;
         }
         if (physicalBlockSize != 0 && (physicalBlockSize < blockSize || physicalBlockSize % blockSize != 0))
         {
             message = "physical block size " + physicalBlockSize + " must be a multiple of data block size " + blockSize;
-            return -BdevErrno.EINVAL;
+            return -Errno.EINVAL;
         }
         var driver = new NullBdev(physicalBlockSize == 0 ? blockSize : physicalBlockSize);
         var b = new Bdev(name, ProductName, blockSize, numBlocks, uuid, this, driver);
         driver.Bdev = b;
         int rc = _registry.Register(b);
-        if (rc != 0) { message = Target.Core.Interop.Libc.StrError(-rc); return rc; }
+        if (rc != 0) { message = Errno.Text(-rc); return rc; }
         bdev = b;
         return 0;
     }
@@ -53,7 +54,7 @@ public sealed class NullBdevModule : IBdevModule
     public Task<int> DeleteAsync(string name)
     {
         Bdev? b = _registry.Find(name);
-        if (b is null || b.Module != this) return Task.FromResult(-BdevErrno.ENODEV);
+        if (b is null || b.Module != this) return Task.FromResult(-Errno.ENODEV);
         return Finish(_registry.UnregisterAsync(b));
 
         static async Task<int> Finish(Task t) { await t; return 0; }
@@ -63,13 +64,13 @@ public sealed class NullBdevModule : IBdevModule
     public int Resize(string name, ulong newSizeMiB)
     {
         Bdev? b = _registry.Find(name);
-        if (b is null || b.Module != this) return -BdevErrno.ENODEV;
-        if (newSizeMiB > ulong.MaxValue / (1024 * 1024)) return -BdevErrno.EINVAL;
+        if (b is null || b.Module != this) return -Errno.ENODEV;
+        if (newSizeMiB > ulong.MaxValue / (1024 * 1024)) return -Errno.EINVAL;
         ulong bytes = newSizeMiB * 1024 * 1024;
         if (bytes < b.NumBlocks * b.BlockSize)
         {
             Serilog.Log.Error("The new bdev size must not be smaller than current bdev size");
-            return -BdevErrno.EINVAL;
+            return -Errno.EINVAL;
         }
         return _registry.Resize(b, bytes / b.BlockSize);
     }

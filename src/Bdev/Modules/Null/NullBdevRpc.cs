@@ -2,6 +2,7 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Target.Bdev.Rpc;
+using Target.Core.Interop;
 using Target.Core.Reactors;
 using Target.Core.Rpc;
 
@@ -46,7 +47,7 @@ public sealed class NullBdevRpc : IRpcMethodGroup
         p.OptionalBool("dif_is_head_of_md");
         foreach (var k in CreateKeys.AsSpan(9)) p.OptionalUInt32(k);
         if (mdSize != 0 || difType != 0)
-            throw RpcException.Errno(RpcException.E.EINVAL, "Metadata and DIF are not supported by this target");
+            throw RpcException.Errno(Errno.EINVAL, "Metadata and DIF are not supported by this target");
         return await _reactors.Main.InvokeAsync<JsonNode?>(() =>
         {
             int rc = _module.Create(name, blockSize, numBlocks, uuid, physical, out var bdev, out string message);

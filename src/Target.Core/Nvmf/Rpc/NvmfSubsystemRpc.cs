@@ -2,6 +2,7 @@
 // (SPDK nvmf_rpc.c; reference spdk-rpc.md §2.4 with the v24.05 texts of its appendix).
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Target.Core.Interop;
 using Target.Core.Rpc;
 
 namespace Target.Core.Nvmf.Rpc;
@@ -93,7 +94,7 @@ public sealed class NvmfSubsystemRpc : IRpcMethodGroup
         var result = new JsonArray();
         if (nqn is not null)
         {
-            var s = _target.FindSubsystem(nqn) ?? throw RpcException.Errno(RpcException.E.ENODEV, "No such device");
+            var s = _target.FindSubsystem(nqn) ?? throw RpcException.Errno(Errno.ENODEV, "No such device");
             result.Add(Dump(s));
             return result;
         }

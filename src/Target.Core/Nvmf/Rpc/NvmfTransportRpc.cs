@@ -1,6 +1,7 @@
 // nvmf_create_transport and nvmf_get_transports (SPDK nvmf_rpc.c; reference spdk-rpc.md §2.3).
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Target.Core.Interop;
 using Target.Core.Rpc;
 
 namespace Target.Core.Nvmf.Rpc;
@@ -50,7 +51,7 @@ public sealed class NvmfTransportRpc : IRpcMethodGroup
         var result = new JsonArray();
         if (trtype is not null)
         {
-            var t = _target.FindTransport(trtype) ?? throw RpcException.Errno(RpcException.E.ENODEV, "No such device");
+            var t = _target.FindTransport(trtype) ?? throw RpcException.Errno(Errno.ENODEV, "No such device");
             result.Add(t.DumpOptions());
             return result;
         }

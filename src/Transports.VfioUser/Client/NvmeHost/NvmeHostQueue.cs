@@ -12,7 +12,7 @@
 using System.Diagnostics;
 using System.Runtime.CompilerServices;
 using Target.Core.Nvme.Spec;
-using Target.Transports.VfioUser.Protocol.Interop;
+using Target.Core.Interop;
 
 namespace Target.Transports.VfioUser.Client;
 
@@ -206,10 +206,10 @@ public sealed unsafe class NvmeHostQueue
     public bool WaitForInterrupt(int timeoutMs)
     {
         if (EventFd < 0) return false;
-        var pfd = new UnixInterop.PollFd { Fd = EventFd, Events = UnixInterop.POLLIN };
-        if (UnixInterop.Poll(&pfd, 1, timeoutMs) <= 0) return false;
+        var pfd = new Libc.PollFd { Fd = EventFd, Events = Libc.POLLIN };
+        if (Libc.Poll(&pfd, 1, timeoutMs) <= 0) return false;
         ulong count;
-        UnixInterop.Read(EventFd, &count, 8);
+        Libc.Read(EventFd, &count, 8);
         return true;
     }
 

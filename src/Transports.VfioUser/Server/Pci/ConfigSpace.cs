@@ -8,6 +8,7 @@
 // how the guest sizes a BAR). PCIe Device Control's Initiate-FLR bit is reported to the caller and
 // reads back 0.
 using System.Buffers.Binary;
+using Target.Core.Interop;
 using Target.Transports.VfioUser.Protocol;
 
 namespace Target.Transports.VfioUser.Server.Pci;

@@ -1,17 +1,14 @@
-// Linux kernel AIO ABI (include/uapi/linux/aio_abi.h, fs/aio.c) and the few file syscalls the aio
-// bdev needs: struct layouts, constants and blittable imports. The io_* calls have no glibc wrapper,
-// so they go through syscall(2) with x86_64 numbers; syscall is variadic in C, which on the x86_64
-// SysV ABI passes integer arguments exactly like a fixed-argument call, hence one import per arity.
-// These imports live beside the module (not in Target.Core/Interop) because only this module uses them.
+// Linux kernel AIO ABI (include/uapi/linux/aio_abi.h, fs/aio.c) for the aio bdev: struct layouts,
+// constants and blittable imports. The io_* calls have no glibc wrapper, so they go through
+// syscall(2) with x86_64 numbers; syscall is variadic in C, which on the x86_64 SysV ABI passes
+// integer arguments exactly like a fixed-argument call, hence one import per arity. The file calls
+// around them (open O_DIRECT, fstat, block ioctls) are in Libc.Files.
 using System.Runtime.InteropServices;
 using aio_context_t = ulong;
-using off_t = long;
-using size_t = nuint;
-using ssize_t = nint;
 
-namespace Target.Bdev.Modules.Aio;
+namespace Target.Core.Interop;
 
-internal static unsafe partial class LinuxAio
+public static unsafe partial class LinuxAio
 {
     // x86_64 syscall numbers (arch/x86/entry/syscalls/syscall_64.tbl).
     public const long SYS_io_setup = 206;
@@ -30,24 +27,6 @@ internal static unsafe partial class LinuxAio
     public const uint AIO_RING_MAGIC = 0xa10a10a1;
     /// <summary>The incompatible features this reader understands: none.</summary>
     public const uint AIO_RING_INCOMPAT_FEATURES = 0;
-
-    public const int O_RDONLY = 0;
-    public const int O_RDWR = 2;
-    public const int O_DIRECT = 0x4000;     // x86_64 value (040000)
-    public const int O_CLOEXEC = 0x80000;
-
-    public const uint S_IFMT = 0xF000;
-    public const uint S_IFBLK = 0x6000;
-    public const uint S_IFREG = 0x8000;
-
-    /// <summary>_IO(0x12, 104): logical sector size, int.</summary>
-    public const nuint BLKSSZGET = 0x1268;
-    /// <summary>_IOR(0x12, 114, size_t): device size in bytes, u64.</summary>
-    public const nuint BLKGETSIZE64 = 0x80081272;
-
-    public const int EBADF = 9;
-    public const int EAGAIN = 11;
-    public const int EINVAL = 22;
 
     /// <summary>struct iocb: 64 bytes. aio_key precedes aio_rw_flags on little-endian hosts.</summary>
     [StructLayout(LayoutKind.Explicit, Size = Size)]
@@ -106,17 +85,6 @@ internal static unsafe partial class LinuxAio
         public long tv_nsec;
     }
 
-    /// <summary>struct stat for x86_64 (144 bytes); only the fields used here are named.</summary>
-    [StructLayout(LayoutKind.Explicit, Size = Size)]
-    public struct Stat
-    {
-        public const int Size = 144;
-        [FieldOffset(24)] public uint st_mode;
-        [FieldOffset(40)] public ulong st_rdev;
-        [FieldOffset(48)] public long st_size;
-        [FieldOffset(56)] public long st_blksize;
-    }
-
     [LibraryImport("libc", EntryPoint = "syscall", SetLastError = true)]
     private static partial long Syscall1(long number, nint a1);
 
@@ -143,24 +111,4 @@ internal static unsafe partial class LinuxAio
     /// <summary>io_getevents(2); a zero timeout makes it a non-blocking poll.</summary>
     public static long IoGetEvents(aio_context_t ctx, long minNr, long nr, IoEvent* events, Timespec* timeout) =>
         Syscall5(SYS_io_getevents, (nint)ctx, (nint)minNr, (nint)nr, (nint)events, (nint)timeout);
-
-    /// <summary>open(2); path is NUL-terminated UTF-8. The variadic mode is passed as a fixed int.</summary>
-    [LibraryImport("libc", EntryPoint = "open", SetLastError = true)]
-    public static partial int Open(byte* path, int flags, uint mode);
-
-    /// <summary>fstat(2)</summary>
-    [LibraryImport("libc", EntryPoint = "fstat", SetLastError = true)]
-    public static partial int FStat(int fd, Stat* st);
-
-    /// <summary>ioctl(2) with a pointer argument.</summary>
-    [LibraryImport("libc", EntryPoint = "ioctl", SetLastError = true)]
-    public static partial int Ioctl(int fd, nuint request, void* arg);
-
-    /// <summary>pread(2)</summary>
-    [LibraryImport("libc", EntryPoint = "pread", SetLastError = true)]
-    public static partial ssize_t PRead(int fd, void* buf, size_t count, off_t offset);
-
-    /// <summary>fallocate(2)</summary>
-    [LibraryImport("libc", EntryPoint = "fallocate", SetLastError = true)]
-    public static partial int Fallocate(int fd, int mode, off_t offset, off_t len);
 }
