@@ -21,7 +21,7 @@ using Target.Core.Interop;
 using Target.Core.Nvme.Spec;
 using Target.Core.Nvmf;
 using Target.Transports.Tcp.Interop;
-using Target.Transports.Tcp.Pdu;
+using Target.Core.Nvme.Tcp;
 
 namespace Target.Transports.Tcp;
 

@@ -1,7 +1,7 @@
 // Fixed per-type facts of NVMe/TCP PDUs: header length, which digests may apply, whether data may
 // follow, and the padding rule for the data offset (NVMe TCP Transport 1.0 §3.6; nvme-tcp.md
 // §1.2, §1.9). The one table every reader and writer consults.
-namespace Target.Transports.Tcp.Pdu;
+namespace Target.Core.Nvme.Tcp;
 
 public static class PduLayout
 {

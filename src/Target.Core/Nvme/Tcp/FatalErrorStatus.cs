@@ -1,5 +1,5 @@
 // FES values of H2CTermReq / C2HTermReq (NVMe TCP Transport 1.0 §3.6.2.4; nvme-tcp.md §1.7).
-namespace Target.Transports.Tcp.Pdu;
+namespace Target.Core.Nvme.Tcp;
 
 public enum FatalErrorStatus : ushort
 {

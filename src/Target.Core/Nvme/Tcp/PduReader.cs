@@ -9,7 +9,7 @@
 using System.Buffers.Binary;
 using System.Runtime.InteropServices;
 
-namespace Target.Transports.Tcp.Pdu;
+namespace Target.Core.Nvme.Tcp;
 
 public ref struct PduReader
 {

@@ -1,5 +1,5 @@
 // NVMe/TCP PDU types (NVMe TCP Transport 1.0 §3.6; reference nvme-tcp.md §1.2).
-namespace Target.Transports.Tcp.Pdu;
+namespace Target.Core.Nvme.Tcp;
 
 public enum PduType : byte
 {

@@ -1,7 +1,7 @@
 // Why a received PDU is fatal: the FES and FEI a TermReq reports (NVMe TCP Transport 1.0
 // §3.6.2.4; nvme-tcp.md §1.7). For InvalidHeaderField / UnsupportedParameter the FEI is the byte
 // offset of the offending field inside the PDU.
-namespace Target.Transports.Tcp.Pdu;
+namespace Target.Core.Nvme.Tcp;
 
 public readonly struct PduError
 {

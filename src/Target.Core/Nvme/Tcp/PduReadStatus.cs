@@ -1,5 +1,5 @@
 // Outcome of PduReader.TryReadHeader.
-namespace Target.Transports.Tcp.Pdu;
+namespace Target.Core.Nvme.Tcp;
 
 public enum PduReadStatus : byte
 {

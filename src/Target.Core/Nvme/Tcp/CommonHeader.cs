@@ -2,7 +2,7 @@
 // nvme-tcp.md §1.1). PLEN counts the whole PDU: header, digests, padding and data.
 using System.Runtime.InteropServices;
 
-namespace Target.Transports.Tcp.Pdu;
+namespace Target.Core.Nvme.Tcp;
 
 [StructLayout(LayoutKind.Explicit, Size = Size)]
 public struct CommonHeader

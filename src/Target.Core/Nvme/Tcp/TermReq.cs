@@ -2,7 +2,7 @@
 // the offending PDU header (up to 128 bytes) follows as data; never any digest.
 using System.Runtime.InteropServices;
 
-namespace Target.Transports.Tcp.Pdu;
+namespace Target.Core.Nvme.Tcp;
 
 [StructLayout(LayoutKind.Explicit, Size = Size)]
 public struct TermReq

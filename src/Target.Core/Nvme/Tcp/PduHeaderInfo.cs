@@ -1,6 +1,6 @@
 // A validated PDU header as PduReader returns it: type, flags and where header, padding, data
 // and data digest lie within PLEN (nvme-tcp.md §1.1, §1.9).
-namespace Target.Transports.Tcp.Pdu;
+namespace Target.Core.Nvme.Tcp;
 
 public struct PduHeaderInfo
 {

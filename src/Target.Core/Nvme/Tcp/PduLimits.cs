@@ -1,7 +1,7 @@
 // What a PDU receiver has negotiated and will accept: direction, digests, the sender's data
 // alignment and the largest data lengths (nvme-tcp.md §1.3, §1.4, §1.9, §5.3). Every length in
 // a received header is checked against these before anything is sized from it.
-namespace Target.Transports.Tcp.Pdu;
+namespace Target.Core.Nvme.Tcp;
 
 public struct PduLimits
 {

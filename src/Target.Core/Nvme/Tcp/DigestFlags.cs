@@ -1,5 +1,5 @@
 // DGST byte of ICReq/ICResp: which digests the connection uses (NVMe TCP Transport 1.0 §3.6.2.2).
-namespace Target.Transports.Tcp.Pdu;
+namespace Target.Core.Nvme.Tcp;
 
 [Flags]
 public enum DigestFlags : byte

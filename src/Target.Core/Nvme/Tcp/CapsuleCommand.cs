@@ -3,7 +3,7 @@
 using System.Runtime.InteropServices;
 using Target.Core.Nvme.Spec;
 
-namespace Target.Transports.Tcp.Pdu;
+namespace Target.Core.Nvme.Tcp;
 
 [StructLayout(LayoutKind.Explicit, Size = Size)]
 public struct CapsuleCommand

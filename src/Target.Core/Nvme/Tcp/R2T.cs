@@ -2,7 +2,7 @@
 // Transport 1.0 §3.6.2.7; nvme-tcp.md §1.6, §1.11). Header only, 24 bytes + [HDGST].
 using System.Runtime.InteropServices;
 
-namespace Target.Transports.Tcp.Pdu;
+namespace Target.Core.Nvme.Tcp;
 
 [StructLayout(LayoutKind.Explicit, Size = Size)]
 public struct R2T

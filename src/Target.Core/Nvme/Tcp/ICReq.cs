@@ -2,7 +2,7 @@
 // nvme-tcp.md §1.3). Always 128 bytes, no digests, no data.
 using System.Runtime.InteropServices;
 
-namespace Target.Transports.Tcp.Pdu;
+namespace Target.Core.Nvme.Tcp;
 
 [StructLayout(LayoutKind.Explicit, Size = Size)]
 public struct ICReq

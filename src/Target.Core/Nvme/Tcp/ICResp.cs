@@ -1,7 +1,7 @@
 // ICResp: the controller's answer to ICReq (NVMe TCP Transport 1.0 §3.6.2.3; nvme-tcp.md §1.3).
 using System.Runtime.InteropServices;
 
-namespace Target.Transports.Tcp.Pdu;
+namespace Target.Core.Nvme.Tcp;
 
 [StructLayout(LayoutKind.Explicit, Size = Size)]
 public struct ICResp

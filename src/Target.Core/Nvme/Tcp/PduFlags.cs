@@ -1,5 +1,5 @@
 // FLAGS byte of the NVMe/TCP common header (NVMe TCP Transport 1.0 §3.6.1; nvme-tcp.md §1.1).
-namespace Target.Transports.Tcp.Pdu;
+namespace Target.Core.Nvme.Tcp;
 
 [Flags]
 public enum PduFlags : byte

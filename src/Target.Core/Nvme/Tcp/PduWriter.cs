@@ -6,7 +6,7 @@ using System.Buffers.Binary;
 using System.Runtime.InteropServices;
 using Target.Core.Nvme.Spec;
 
-namespace Target.Transports.Tcp.Pdu;
+namespace Target.Core.Nvme.Tcp;
 
 public ref struct PduWriter
 {
