@@ -6,8 +6,8 @@ using Microsoft.Win32.SafeHandles;
 using Target.Core.Nvmf;
 using Target.Core.Reactors;
 using Target.Transports.VfioUser.Nvme;
-using Target.Transports.VfioUser.Protocol.Interop;
-using Target.Transports.VfioUser.Server;
+using Target.VfioUser.Protocol.Interop;
+using Target.VfioUser.Server;
 
 namespace Target.Transports.VfioUser;
 

@@ -6,6 +6,7 @@
 // Register accesses must be 4 or 8 bytes and naturally aligned; 64-bit registers may be accessed
 // as two dwords (Linux lo_hi_writeq). Unknown registers read 0 and ignore writes.
 using System.Buffers.Binary;
+using Target.VfioUser.Protocol;
 
 namespace Target.Transports.VfioUser.Nvme;
 
@@ -62,7 +63,7 @@ public sealed class Bar0Registers
     /// <summary>REGION_READ of BAR0 registers. Returns bytes read or a negative errno.</summary>
     public int Read(ulong offset, Span<byte> data)
     {
-        if (!IsValidAccess(offset, data.Length)) return -Protocol.Errno.EINVAL;
+        if (!IsValidAccess(offset, data.Length)) return -Errno.EINVAL;
         if (data.Length == 8) BinaryPrimitives.WriteUInt64LittleEndian(data, Read64((uint)offset));
         else BinaryPrimitives.WriteUInt32LittleEndian(data, Read32((uint)offset));
         return data.Length;
@@ -71,7 +72,7 @@ public sealed class Bar0Registers
     /// <summary>REGION_WRITE of BAR0 registers. Returns bytes written or a negative errno.</summary>
     public int Write(ulong offset, ReadOnlySpan<byte> data)
     {
-        if (!IsValidAccess(offset, data.Length)) return -Protocol.Errno.EINVAL;
+        if (!IsValidAccess(offset, data.Length)) return -Errno.EINVAL;
         uint off = (uint)offset;
         if (data.Length == 8)
         {

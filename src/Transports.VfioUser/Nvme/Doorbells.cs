@@ -5,6 +5,7 @@
 // trapped REGION_WRITEs are stored here instead. Values are whatever the guest wrote: callers
 // validate them against the queue size on every read.
 using System.Buffers.Binary;
+using Target.VfioUser.Protocol;
 
 namespace Target.Transports.VfioUser.Nvme;
 
@@ -39,7 +40,7 @@ public sealed unsafe class Doorbells
     /// </summary>
     public int TrappedWrite(ulong offset, ReadOnlySpan<byte> data)
     {
-        if (data.Length != 4 || offset % 4 != 0 || offset + 4 > PageSize) return -Protocol.Errno.EINVAL;
+        if (data.Length != 4 || offset % 4 != 0 || offset + 4 > PageSize) return -Errno.EINVAL;
         Write((int)(offset / 4), BinaryPrimitives.ReadUInt32LittleEndian(data));
         return 4;
     }

@@ -17,7 +17,8 @@ using System.Diagnostics;
 using Target.Core.Nvme.Spec;
 using Target.Core.Nvmf;
 using Target.Core.Reactors;
-using Target.Transports.VfioUser.Server;
+using Target.VfioUser.Protocol;
+using Target.VfioUser.Server;
 
 namespace Target.Transports.VfioUser.Nvme;
 
@@ -192,7 +193,7 @@ public sealed class PcieController : Bar0Registers.IOwner
             return isWrite ? Registers.Write(offset, data) : Registers.Read(offset, data);
         if (offset < Bar0Registers.RegistersSize + Doorbells.PageSize)
         {
-            if (!isWrite) return -Protocol.Errno.EPERM;
+            if (!isWrite) return -Errno.EPERM;
             return Doorbells.TrappedWrite(offset - Bar0Registers.RegistersSize, data);
         }
         if (!isWrite) data.Clear();

@@ -1,6 +1,6 @@
 // ClientDma: memfd-backed guest memory and its IOVA ↔ pointer translation.
 using Target.Transports.VfioUser.Client;
-using Target.Transports.VfioUser.Protocol.Interop;
+using Target.VfioUser.Protocol.Interop;
 
 namespace Transports.VfioUser.Tests.Client;
 

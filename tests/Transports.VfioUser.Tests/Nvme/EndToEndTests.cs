@@ -12,8 +12,8 @@ using Target.Core.Reactors;
 using Target.Transports.VfioUser;
 using Target.Transports.VfioUser.Client;
 using Target.Transports.VfioUser.Nvme;
-using Target.Transports.VfioUser.Protocol;
-using Target.Transports.VfioUser.Protocol.Interop;
+using Target.VfioUser.Protocol;
+using Target.VfioUser.Protocol.Interop;
 
 namespace Transports.VfioUser.Tests.Nvme;
 

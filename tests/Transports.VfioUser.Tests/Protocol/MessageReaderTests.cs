@@ -1,8 +1,8 @@
 // Framing and SCM_RIGHTS fd passing of MessageReader/MessageWriter over a socketpair
 // (reference vfio-user.md §1.1, §6.1).
 using System.Runtime.InteropServices;
-using Target.Transports.VfioUser.Protocol;
-using Target.Transports.VfioUser.Protocol.Interop;
+using Target.VfioUser.Protocol;
+using Target.VfioUser.Protocol.Interop;
 
 namespace Transports.VfioUser.Tests.Protocol;
 

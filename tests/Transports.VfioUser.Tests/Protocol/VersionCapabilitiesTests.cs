@@ -1,6 +1,6 @@
 // JSON capabilities of VFIO_USER_VERSION (reference vfio-user.md §1.3 VERSION table).
 using System.Text;
-using Target.Transports.VfioUser.Protocol;
+using Target.VfioUser.Protocol;
 
 namespace Transports.VfioUser.Tests.Protocol;
 

@@ -1,6 +1,6 @@
 // Size and field offsets of every vfio-user wire struct (reference vfio-user.md §1.2–1.3).
 using System.Runtime.CompilerServices;
-using Target.Transports.VfioUser.Protocol;
+using Target.VfioUser.Protocol;
 
 namespace Transports.VfioUser.Tests.Protocol;
 

@@ -1,9 +1,9 @@
 // ConfigSpace emulation without a socket: 64-bit BAR sizing, I/O BAR, ROM BAR, MSI-X enable bits
 // (PCI Local Bus 3.0 §6.2.5; reference vfio-user.md §3.2).
 using System.Buffers.Binary;
-using Target.Transports.VfioUser.Protocol;
-using Target.Transports.VfioUser.Server;
-using Target.Transports.VfioUser.Server.Pci;
+using Target.VfioUser.Protocol;
+using Target.VfioUser.Server;
+using Target.VfioUser.Server.Pci;
 
 namespace Transports.VfioUser.Tests.Server;
 

@@ -3,8 +3,8 @@
 using System.Buffers.Binary;
 using System.Runtime.InteropServices;
 using Target.Transports.VfioUser.Client;
-using Target.Transports.VfioUser.Protocol;
-using Target.Transports.VfioUser.Protocol.Interop;
+using Target.VfioUser.Protocol;
+using Target.VfioUser.Protocol.Interop;
 
 namespace Transports.VfioUser.Tests.Server;
 

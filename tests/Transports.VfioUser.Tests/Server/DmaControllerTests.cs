@@ -1,8 +1,8 @@
 // DmaController lookups without a socket: translate inside/outside/straddling, protection,
 // generation and hint invalidation (reference vfio-user.md §1.3 DMA_MAP/UNMAP; libvfio-user dma.c).
 using Target.Transports.VfioUser.Client;
-using Target.Transports.VfioUser.Protocol;
-using Target.Transports.VfioUser.Server;
+using Target.VfioUser.Protocol;
+using Target.VfioUser.Server;
 
 namespace Transports.VfioUser.Tests.Server;
 

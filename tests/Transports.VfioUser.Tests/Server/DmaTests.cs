@@ -2,8 +2,8 @@
 // vfio-user.md §1.3, §6.4, §6.7).
 using System.Runtime.InteropServices;
 using Target.Transports.VfioUser.Client;
-using Target.Transports.VfioUser.Protocol;
-using Target.Transports.VfioUser.Protocol.Interop;
+using Target.VfioUser.Protocol;
+using Target.VfioUser.Protocol.Interop;
 
 namespace Transports.VfioUser.Tests.Server;
 

@@ -2,8 +2,8 @@
 // directory that is removed on Dispose even when the test failed.
 using Target.Core.Reactors;
 using Target.Transports.VfioUser.Client;
-using Target.Transports.VfioUser.Protocol.Interop;
-using Target.Transports.VfioUser.Server;
+using Target.VfioUser.Protocol.Interop;
+using Target.VfioUser.Server;
 
 namespace Transports.VfioUser.Tests.Server;
 

@@ -1,7 +1,7 @@
 // VERSION and DEVICE_GET_INFO against a live endpoint (reference vfio-user.md §1.3, §6.2).
 using System.Runtime.InteropServices;
 using Target.Transports.VfioUser.Client;
-using Target.Transports.VfioUser.Protocol;
+using Target.VfioUser.Protocol;
 
 namespace Transports.VfioUser.Tests.Server;
 
@@ -63,9 +63,9 @@ public class NegotiationTests
         var (rd, wr) = EndpointHarness.NewPipe();
         using (var r = c.Request(Command.Version, new byte[] { 0, 0, 2, 0 }, new[] { wr }))
             Assert.Equal(Errno.EINVAL, r.Errno);
-        Target.Transports.VfioUser.Protocol.Interop.UnixInterop.Close(wr);
+        Target.VfioUser.Protocol.Interop.UnixInterop.Close(wr);
         Assert.True(EndpointHarness.IsClosedByPeer(rd));
-        Target.Transports.VfioUser.Protocol.Interop.UnixInterop.Close(rd);
+        Target.VfioUser.Protocol.Interop.UnixInterop.Close(rd);
     }
 
     [Fact]

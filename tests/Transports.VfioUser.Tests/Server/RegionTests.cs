@@ -3,8 +3,8 @@
 using System.Buffers.Binary;
 using System.Runtime.InteropServices;
 using Target.Transports.VfioUser.Client;
-using Target.Transports.VfioUser.Protocol;
-using Target.Transports.VfioUser.Server.Pci;
+using Target.VfioUser.Protocol;
+using Target.VfioUser.Server.Pci;
 
 namespace Transports.VfioUser.Tests.Server;
 
@@ -53,7 +53,7 @@ public class RegionTests
         using (var cfg = c.GetRegionInfo(RegionIndex.Config)) Assert.Equal(4096UL, cfg.Size);
         using (var unused = c.GetRegionInfo(RegionIndex.Bar1)) { Assert.Equal(0UL, unused.Size); Assert.Equal(0u, unused.Info.Flags); }
         var bad = new RegionInfo { ArgSz = 32, Index = 9 };
-        Assert.Equal(Target.Transports.VfioUser.Protocol.Errno.EINVAL, Errno(c, Command.DeviceGetRegionInfo, MemoryMarshal.AsBytes(new Span<RegionInfo>(ref bad)).ToArray()));
+        Assert.Equal(Target.VfioUser.Protocol.Errno.EINVAL, Errno(c, Command.DeviceGetRegionInfo, MemoryMarshal.AsBytes(new Span<RegionInfo>(ref bad)).ToArray()));
     }
 
     [Fact]
@@ -91,10 +91,10 @@ public class RegionTests
         c.RegionRead(4, 0x1000, b);
         Assert.Equal(0u, BinaryPrimitives.ReadUInt32LittleEndian(b));
         var e = Assert.Throws<VfioUserException>(() => c.RegionWrite(4, 0, new byte[4]));
-        Assert.Equal(Target.Transports.VfioUser.Protocol.Errno.EINVAL, e.Errno);
+        Assert.Equal(Target.VfioUser.Protocol.Errno.EINVAL, e.Errno);
         // the device's own errno is passed back
         e = Assert.Throws<VfioUserException>(() => c.RegionRead(0, 0x1000, new byte[4]));
-        Assert.Equal(Target.Transports.VfioUser.Protocol.Errno.EPERM, e.Errno);
+        Assert.Equal(Target.VfioUser.Protocol.Errno.EPERM, e.Errno);
     }
 
     [Theory]
@@ -108,7 +108,7 @@ public class RegionTests
     {
         using var h = new EndpointHarness();
         var c = h.Connect();
-        Assert.Equal(Target.Transports.VfioUser.Protocol.Errno.EINVAL, Errno(c, Command.RegionRead, Access(offset, region, count)));
+        Assert.Equal(Target.VfioUser.Protocol.Errno.EINVAL, Errno(c, Command.RegionRead, Access(offset, region, count)));
     }
 
     [Fact]
@@ -116,10 +116,10 @@ public class RegionTests
     {
         using var h = new EndpointHarness();
         var c = h.Connect();
-        Assert.Equal(Target.Transports.VfioUser.Protocol.Errno.EINVAL, Errno(c, Command.RegionWrite, Access(0, 0, 8, dataBytes: 4)));
-        Assert.Equal(Target.Transports.VfioUser.Protocol.Errno.EINVAL, Errno(c, Command.RegionWrite, Access(0, 0, 2, dataBytes: 4)));
-        Assert.Equal(Target.Transports.VfioUser.Protocol.Errno.EINVAL, Errno(c, Command.RegionRead, Access(0, 0, 4, dataBytes: 4)));
-        Assert.Equal(Target.Transports.VfioUser.Protocol.Errno.EINVAL, Errno(c, Command.RegionRead, new byte[12])); // short
+        Assert.Equal(Target.VfioUser.Protocol.Errno.EINVAL, Errno(c, Command.RegionWrite, Access(0, 0, 8, dataBytes: 4)));
+        Assert.Equal(Target.VfioUser.Protocol.Errno.EINVAL, Errno(c, Command.RegionWrite, Access(0, 0, 2, dataBytes: 4)));
+        Assert.Equal(Target.VfioUser.Protocol.Errno.EINVAL, Errno(c, Command.RegionRead, Access(0, 0, 4, dataBytes: 4)));
+        Assert.Equal(Target.VfioUser.Protocol.Errno.EINVAL, Errno(c, Command.RegionRead, new byte[12])); // short
         Assert.Equal(0, h.Device.RegisterAccesses);
     }
 

@@ -4,9 +4,9 @@
 // one INTx. Every callback is recorded.
 using System.Collections.Concurrent;
 using Target.Transports.VfioUser.Client;
-using Target.Transports.VfioUser.Protocol;
-using Target.Transports.VfioUser.Server;
-using Target.Transports.VfioUser.Server.Pci;
+using Target.VfioUser.Protocol;
+using Target.VfioUser.Server;
+using Target.VfioUser.Server.Pci;
 
 namespace Transports.VfioUser.Tests.Server;
 
