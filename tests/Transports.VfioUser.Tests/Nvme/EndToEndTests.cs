@@ -10,7 +10,7 @@ using System.Text.Json;
 using Target.Core.Nvmf;
 using Target.Core.Reactors;
 using Target.Transports.VfioUser;
-using Target.Transports.VfioUser.Client;
+using Target.Initiator.VfioUser;
 using Target.Transports.VfioUser.Nvme;
 using Target.VfioUser.Protocol;
 using Target.VfioUser.Protocol.Interop;

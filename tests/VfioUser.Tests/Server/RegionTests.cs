@@ -2,11 +2,11 @@
 // (reference vfio-user.md §1.3, §1.4, §6.3, §6.6).
 using System.Buffers.Binary;
 using System.Runtime.InteropServices;
-using Target.Transports.VfioUser.Client;
+using Target.Initiator.VfioUser;
 using Target.VfioUser.Protocol;
 using Target.VfioUser.Server.Pci;
 
-namespace Transports.VfioUser.Tests.Server;
+namespace VfioUser.Tests.Server;
 
 public class RegionTests
 {

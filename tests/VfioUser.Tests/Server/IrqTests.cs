@@ -1,10 +1,10 @@
 // DEVICE_GET_IRQ_INFO / DEVICE_SET_IRQS and Irqs.Trigger over a live endpoint (reference
 // vfio-user.md §1.3 DEVICE_SET_IRQS, §3.6, §6.5).
-using Target.Transports.VfioUser.Client;
+using Target.Initiator.VfioUser;
 using Target.VfioUser.Protocol;
 using Target.VfioUser.Protocol.Interop;
 
-namespace Transports.VfioUser.Tests.Server;
+namespace VfioUser.Tests.Server;
 
 public class IrqTests
 {

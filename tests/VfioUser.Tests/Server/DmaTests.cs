@@ -1,11 +1,11 @@
 // DMA_MAP / DMA_UNMAP and server→client DMA_READ/DMA_WRITE over a live endpoint (reference
 // vfio-user.md §1.3, §6.4, §6.7).
 using System.Runtime.InteropServices;
-using Target.Transports.VfioUser.Client;
+using Target.Initiator.VfioUser;
 using Target.VfioUser.Protocol;
 using Target.VfioUser.Protocol.Interop;
 
-namespace Transports.VfioUser.Tests.Server;
+namespace VfioUser.Tests.Server;
 
 public class DmaTests
 {

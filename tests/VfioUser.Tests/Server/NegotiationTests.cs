@@ -1,9 +1,9 @@
 // VERSION and DEVICE_GET_INFO against a live endpoint (reference vfio-user.md §1.3, §6.2).
 using System.Runtime.InteropServices;
-using Target.Transports.VfioUser.Client;
+using Target.Initiator.VfioUser;
 using Target.VfioUser.Protocol;
 
-namespace Transports.VfioUser.Tests.Server;
+namespace VfioUser.Tests.Server;
 
 public class NegotiationTests
 {

@@ -1,10 +1,10 @@
 // DmaController lookups without a socket: translate inside/outside/straddling, protection,
 // generation and hint invalidation (reference vfio-user.md §1.3 DMA_MAP/UNMAP; libvfio-user dma.c).
-using Target.Transports.VfioUser.Client;
+using Target.Initiator.VfioUser;
 using Target.VfioUser.Protocol;
 using Target.VfioUser.Server;
 
-namespace Transports.VfioUser.Tests.Server;
+namespace VfioUser.Tests.Server;
 
 public class DmaControllerTests
 {

@@ -2,9 +2,9 @@
 // command still executing in a backend may hold pointers into guest memory: the quiesce waits for
 // in-flight I/O (a slow or QoS-queued bdev here is a backend holding write completions).
 using Target.Core.Nvme.Spec;
-using Target.Transports.VfioUser.Client;
+using Target.Initiator.VfioUser;
 
-namespace Transports.VfioUser.Tests.Host;
+namespace Initiator.Tests.VfioUser;
 
 public sealed class QuiesceTests
 {

@@ -4,7 +4,7 @@ using System.Runtime.InteropServices;
 using Target.VfioUser.Protocol;
 using Target.VfioUser.Protocol.Interop;
 
-namespace Transports.VfioUser.Tests.Protocol;
+namespace VfioUser.Tests.Protocol;
 
 public unsafe class MessageReaderTests : IDisposable
 {

@@ -2,11 +2,11 @@
 // (reference vfio-user.md §1.1 "Disconnect", §1.2 validation, §1.3 DEVICE_RESET).
 using System.Buffers.Binary;
 using System.Runtime.InteropServices;
-using Target.Transports.VfioUser.Client;
+using Target.Initiator.VfioUser;
 using Target.VfioUser.Protocol;
 using Target.VfioUser.Protocol.Interop;
 
-namespace Transports.VfioUser.Tests.Server;
+namespace VfioUser.Tests.Server;
 
 public class ConnectionTests
 {

@@ -7,7 +7,7 @@ using Target.Core.Reactors;
 using Target.Transports.VfioUser;
 using Transports.VfioUser.Tests.Nvme;
 
-namespace Transports.VfioUser.Tests.Host;
+namespace Initiator.Tests.VfioUser;
 
 internal sealed class HostTarget : IAsyncDisposable
 {

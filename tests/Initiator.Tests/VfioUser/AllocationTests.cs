@@ -1,9 +1,9 @@
 // "No allocation per I/O" on the vfio-user data path: bytes allocated by the target's reactor
 // threads (GC's per-thread counter) while the host driver does thousands of verified PRP I/Os.
 using Target.Core.Nvme.Spec;
-using Target.Transports.VfioUser.Client;
+using Target.Initiator.VfioUser;
 
-namespace Transports.VfioUser.Tests.Host;
+namespace Initiator.Tests.VfioUser;
 
 public sealed class AllocationTests
 {

@@ -3,12 +3,12 @@
 // reference vfio-user.md §3.3), BAR4 holding the MSI-X table (reads as zeros), 4 MSI-X vectors,
 // one INTx. Every callback is recorded.
 using System.Collections.Concurrent;
-using Target.Transports.VfioUser.Client;
+using Target.Initiator.VfioUser;
 using Target.VfioUser.Protocol;
 using Target.VfioUser.Server;
 using Target.VfioUser.Server.Pci;
 
-namespace Transports.VfioUser.Tests.Server;
+namespace VfioUser.Tests.Server;
 
 public sealed class TestDevice : IVfioDevice, IDisposable
 {

@@ -2,7 +2,7 @@
 using System.Text;
 using Target.VfioUser.Protocol;
 
-namespace Transports.VfioUser.Tests.Protocol;
+namespace VfioUser.Tests.Protocol;
 
 public class VersionCapabilitiesTests
 {

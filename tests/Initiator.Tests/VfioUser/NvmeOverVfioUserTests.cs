@@ -6,9 +6,10 @@
 // shutdown + reconnect.
 using System.Diagnostics;
 using Target.Core.Nvme.Spec;
-using Target.Transports.VfioUser.Client;
+using Target.Initiator;
+using Target.Initiator.VfioUser;
 
-namespace Transports.VfioUser.Tests.Host;
+namespace Initiator.Tests.VfioUser;
 
 public sealed class NvmeOverVfioUserTests
 {
@@ -44,7 +45,7 @@ public sealed class NvmeOverVfioUserTests
         Assert.True(nvme.IsEnabled);
         Assert.Equal(0x4E58, nvme.ControllerData.Vid);
         var ns = Assert.Single(nvme.Namespaces);
-        Assert.Equal(new HostNamespace(1, 512, HostTarget.Blocks), ns);
+        Assert.Equal(new NamespaceInfo(1, 512, HostTarget.Blocks), ns);
         Assert.True(nvme.MaxTransferSize >= 128 * 1024, "MDTS " + nvme.MaxTransferSize);
         Assert.Equal(1, nvme.IoQueueCount);
         Assert.Equal(32, nvme.IoQueue(0).Depth);
@@ -85,7 +86,7 @@ public sealed class NvmeOverVfioUserTests
         foreach (bool read in new[] { false, true })
         {
             int next = 0, done = 0;
-            HostCommandCallback cb = null!;
+            CommandCallback cb = null!;
             void Start(Slot s)
             {
                 int io = next++;
@@ -94,7 +95,7 @@ public sealed class NvmeOverVfioUserTests
                 s.Read = read;
                 if (read) s.Buffer.Span.Clear();
                 else Fill(s.Buffer.Span, s.Seed);
-                SubmissionEntry sqe = read ? NvmeHostCommands.Read(Nsid, s.Lba, blocks) : NvmeHostCommands.Write(Nsid, s.Lba, blocks);
+                SubmissionEntry sqe = read ? HostCommands.Read(Nsid, s.Lba, blocks) : HostCommands.Write(Nsid, s.Lba, blocks);
                 if (q.Submit(in sqe, s.Buffer.Iova, (uint)s.Buffer.Length, cb, s) < 0) lock (errors) errors.Add("queue full");
             }
             cb = (object? ctx, in CompletionEntry cqe) =>
@@ -152,14 +153,14 @@ public sealed class NvmeOverVfioUserTests
         DmaBuffer data = nvme.AllocateBuffer(64 * 1024);
         Fill(data.Span, 5);
         int completed = 0, aborted = 0;
-        HostCommandCallback cb = (object? ctx, in CompletionEntry cqe) =>
+        CommandCallback cb = (object? ctx, in CompletionEntry cqe) =>
         {
             completed++;
             if (cqe.NvmeStatus == NvmeHostQueue.AbortedStatus) aborted++;
             else Assert.True(cqe.NvmeStatus.IsSuccess, cqe.NvmeStatus.ToString());
         };
         for (int i = 0; i < 64; i++)
-            Assert.True(q.Submit(NvmeHostCommands.Write(Nsid, (ulong)i * 128, 128), data.Iova, (uint)data.Length, cb, null) >= 0);
+            Assert.True(q.Submit(HostCommands.Write(Nsid, (ulong)i * 128, 128), data.Iova, (uint)data.Length, cb, null) >= 0);
         Assert.Equal(64, q.Outstanding);
 
         nvme.Disable(); // CC.EN = 0 with everything in flight
@@ -186,10 +187,10 @@ public sealed class NvmeOverVfioUserTests
         var first = NvmeOverVfioUser.Connect(t.Dir, options);
         DmaBuffer data = first.AllocateBuffer(128 * 1024);
         Fill(data.Span, 9);
-        HostCommandCallback ignore = (object? ctx, in CompletionEntry cqe) => { };
+        CommandCallback ignore = (object? ctx, in CompletionEntry cqe) => { };
         for (int qi = 0; qi < 2; qi++)
             for (int i = 0; i < 64; i++)
-                Assert.True(first.IoQueue(qi).Submit(NvmeHostCommands.Write(Nsid, (ulong)i * 256, 256), data.Iova, (uint)data.Length, ignore, null) >= 0);
+                Assert.True(first.IoQueue(qi).Submit(HostCommands.Write(Nsid, (ulong)i * 256, 256), data.Iova, (uint)data.Length, ignore, null) >= 0);
         first.Close(clean: false); // gone mid-I/O, no shutdown, no DMA unmap
 
         using var second = ConnectWithRetry(t.Dir, options);
@@ -210,12 +211,12 @@ public sealed class NvmeOverVfioUserTests
         DmaBuffer list = nvme.AllocateBuffer(4096);
 
         // PRP1 outside (read: the target would write there; write: it would read).
-        Assert.Equal(GenericStatus.DataTransferError, (GenericStatus)q.Execute(NvmeHostCommands.Read(Nsid, 0, 8), Outside, 4096).NvmeStatus.Sc);
-        Assert.Equal(GenericStatus.DataTransferError, (GenericStatus)q.Execute(NvmeHostCommands.Write(Nsid, 0, 8), Outside, 4096).NvmeStatus.Sc);
+        Assert.Equal(GenericStatus.DataTransferError, (GenericStatus)q.Execute(HostCommands.Read(Nsid, 0, 8), Outside, 4096).NvmeStatus.Sc);
+        Assert.Equal(GenericStatus.DataTransferError, (GenericStatus)q.Execute(HostCommands.Write(Nsid, 0, 8), Outside, 4096).NvmeStatus.Sc);
         // A 64 KiB transfer whose PRP list entries lie outside.
-        Assert.False(q.Execute(NvmeHostCommands.Read(Nsid, 0, 128), Outside, 65536).NvmeStatus.IsSuccess);
+        Assert.False(q.Execute(HostCommands.Read(Nsid, 0, 128), Outside, 65536).NvmeStatus.IsSuccess);
         // PRP1 fine, PRP2 fine page but list entries outside.
-        var sqe = NvmeHostCommands.Read(Nsid, 0, 128);
+        var sqe = HostCommands.Read(Nsid, 0, 128);
         sqe.Prp1 = good.Iova;
         sqe.Prp2 = list.Iova;
         var entries = System.Runtime.InteropServices.MemoryMarshal.Cast<byte, ulong>(list.Span);
@@ -245,9 +246,9 @@ public sealed class NvmeOverVfioUserTests
             Assert.True(q.InterruptsEnabled);
             WriteReadVerify(q, nvme.AllocateBuffer(8192), nvme.AllocateBuffer(8192), 500 + (ulong)i * 16, 60 + i);
             int done = 0;
-            HostCommandCallback cb = (object? ctx, in CompletionEntry cqe) => done++;
+            CommandCallback cb = (object? ctx, in CompletionEntry cqe) => done++;
             DmaBuffer b = nvme.AllocateBuffer(4096);
-            Assert.True(q.Submit(NvmeHostCommands.Read(Nsid, 0, 8), b.Iova, 4096, cb, null) >= 0);
+            Assert.True(q.Submit(HostCommands.Read(Nsid, 0, 8), b.Iova, 4096, cb, null) >= 0);
             Assert.True(q.WaitForInterrupt(5000), "no MSI-X for qid " + q.Qid);
             var watch = Stopwatch.StartNew();
             while (done == 0 && watch.ElapsedMilliseconds < 5000) q.Poll();

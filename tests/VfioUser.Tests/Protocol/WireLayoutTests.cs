@@ -2,7 +2,7 @@
 using System.Runtime.CompilerServices;
 using Target.VfioUser.Protocol;
 
-namespace Transports.VfioUser.Tests.Protocol;
+namespace VfioUser.Tests.Protocol;
 
 public unsafe class WireLayoutTests
 {

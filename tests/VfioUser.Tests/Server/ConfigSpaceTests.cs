@@ -5,7 +5,7 @@ using Target.VfioUser.Protocol;
 using Target.VfioUser.Server;
 using Target.VfioUser.Server.Pci;
 
-namespace Transports.VfioUser.Tests.Server;
+namespace VfioUser.Tests.Server;
 
 public class ConfigSpaceTests
 {

@@ -1,8 +1,8 @@
 // ClientDma: memfd-backed guest memory and its IOVA ↔ pointer translation.
-using Target.Transports.VfioUser.Client;
+using Target.Initiator.VfioUser;
 using Target.VfioUser.Protocol.Interop;
 
-namespace Transports.VfioUser.Tests.Client;
+namespace Initiator.Tests.VfioUser;
 
 public class ClientDmaTests
 {

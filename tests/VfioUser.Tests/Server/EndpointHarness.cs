@@ -1,11 +1,11 @@
 // Test harness: a TestDevice behind an Endpoint on a real reactor (core 0), in a private temp
 // directory that is removed on Dispose even when the test failed.
 using Target.Core.Reactors;
-using Target.Transports.VfioUser.Client;
+using Target.Initiator.VfioUser;
 using Target.VfioUser.Protocol.Interop;
 using Target.VfioUser.Server;
 
-namespace Transports.VfioUser.Tests.Server;
+namespace VfioUser.Tests.Server;
 
 public sealed unsafe class EndpointHarness : IDisposable
 {
