@@ -1,6 +1,8 @@
-// Builders of the submission entries a host sends (NVMe Base 2.0 §5 admin, NVM Command Set §3 I/O,
-// NVMe-oF 1.1 §3 fabrics; field layout in nvme-tcp.md §2–§3). Only command fields are set here: the
-// qpair fills CID, PSDT and the SGL when it submits. Values are 1-based where the API says "count".
+// Builders of the submission entries a host sends (NVMe Base 2.0 §5 admin incl. the PCIe queue
+// commands §5.4–§5.7, NVM Command Set §3 I/O, NVMe-oF 1.1 §3 fabrics; field layout in nvme-tcp.md
+// §2–§3). The one set both host drivers use: only command fields are set here; the NVMe/TCP qpair
+// fills CID, PSDT and the SGL, the vfio-user queue CID and PRPs, when they submit. Values are
+// 1-based where the API says "count".
 using System.Runtime.CompilerServices;
 using Target.Core.Nvme.Spec;
 
@@ -95,6 +97,27 @@ public static class HostCommands
     /// <summary>Set Features Number of Queues with 1-based counts (sent 0's based).</summary>
     public static SubmissionEntry SetNumberOfQueues(int submissionQueues, int completionQueues) =>
         SetFeatures(FeatureId.NumberOfQueues, (uint)(submissionQueues - 1) & 0xFFFF | ((uint)(completionQueues - 1) << 16));
+
+    /// <summary>Create I/O Completion Queue of <paramref name="entries"/> entries, physically contiguous (PC = 1), IEN as given (PCIe only).</summary>
+    public static SubmissionEntry CreateIoCq(ushort qid, int entries, ulong iova, ushort vector, bool interrupts) => new()
+    {
+        Opc = (byte)AdminOpcode.CreateIoCq,
+        Prp1 = iova,
+        Cdw10 = (uint)((entries - 1) << 16 | qid),
+        Cdw11 = (uint)vector << 16 | (interrupts ? 2u : 0u) | 1u,
+    };
+
+    /// <summary>Create I/O Submission Queue bound to <paramref name="cqid"/>, physically contiguous, medium priority (PCIe only).</summary>
+    public static SubmissionEntry CreateIoSq(ushort qid, int entries, ulong iova, ushort cqid) => new()
+    {
+        Opc = (byte)AdminOpcode.CreateIoSq,
+        Prp1 = iova,
+        Cdw10 = (uint)((entries - 1) << 16 | qid),
+        Cdw11 = (uint)cqid << 16 | 1u,
+    };
+
+    public static SubmissionEntry DeleteIoSq(ushort qid) => new() { Opc = (byte)AdminOpcode.DeleteIoSq, Cdw10 = qid };
+    public static SubmissionEntry DeleteIoCq(ushort qid) => new() { Opc = (byte)AdminOpcode.DeleteIoCq, Cdw10 = qid };
 
     public static SubmissionEntry KeepAlive() => new() { Opc = (byte)AdminOpcode.KeepAlive };
     public static SubmissionEntry AsyncEventRequest() => new() { Opc = (byte)AdminOpcode.AsyncEventRequest };

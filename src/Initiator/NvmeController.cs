@@ -6,7 +6,6 @@
 // then keeps the association alive with Keep Alive every KATO/2 from a timer. Admin commands are
 // serialized by a lock (control path); each I/O qpair belongs to whichever single thread uses it.
 // Dispose performs a normal shutdown: close I/O qpairs, CC.SHN = 01, wait CSTS.SHST = 10, close.
-using System.Buffers.Binary;
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Runtime.InteropServices;
@@ -236,29 +235,12 @@ public sealed class NvmeController : IDisposable
     }
 
     /// <summary>Active NSIDs greater than <paramref name="startAfter"/> (one Identify CNS 02h page).</summary>
-    public List<uint> ActiveNamespaces(uint startAfter = 0)
-    {
-        byte[] list = Identify(IdentifyCns.ActiveNamespaceList, startAfter);
-        var result = new List<uint>();
-        for (int i = 0; i < 1024; i++)
-        {
-            uint nsid = BinaryPrimitives.ReadUInt32LittleEndian(list.AsSpan(i * 4));
-            if (nsid == 0) break;
-            result.Add(nsid);
-        }
-        return result;
-    }
+    public List<uint> ActiveNamespaces(uint startAfter = 0) =>
+        IdentifyData.ActiveNamespaces(Identify(IdentifyCns.ActiveNamespaceList, startAfter));
 
     /// <summary>Identify Namespace → block size and capacity; null for an inactive (all-zero) NSID.</summary>
-    public NamespaceInfo? IdentifyNamespace(uint nsid)
-    {
-        byte[] data = Identify(IdentifyCns.Namespace, nsid);
-        var ns = MemoryMarshal.Read<IdentifyNamespace>(data);
-        if (ns.Nsze == 0) return null;
-        int format = ns.Flbas & 0xF;
-        byte lbads = data[128 + format * 4 + 2];
-        return new NamespaceInfo(nsid, 1 << lbads, ns.Nsze);
-    }
+    public NamespaceInfo? IdentifyNamespace(uint nsid) =>
+        IdentifyData.Namespace(nsid, Identify(IdentifyCns.Namespace, nsid));
 
     /// <summary>Get Log Page of <paramref name="length"/> bytes; throws on error status.</summary>
     public byte[] GetLogPage(byte lid, int length, ulong offset = 0, uint nsid = 0xFFFFFFFF, byte lsp = 0, bool retainAsyncEvent = false)

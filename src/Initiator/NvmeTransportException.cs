@@ -1,7 +1,7 @@
 // A qpair-fatal error: malformed or unexpected PDU from the target, digest error, TermReq, closed
 // socket, timeout. The qpair is unusable afterwards; outstanding commands were completed with
 // SCT 0 / SC 0x08 (aborted, SQ deletion) before this was thrown.
-using Target.Transports.Tcp.Pdu;
+using Target.Core.Nvme.Tcp;
 
 namespace Target.Initiator;
 

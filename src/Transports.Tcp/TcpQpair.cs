@@ -20,7 +20,7 @@ using System.Runtime.InteropServices;
 using Target.Core.Interop;
 using Target.Core.Nvme.Spec;
 using Target.Core.Nvmf;
-using Target.Transports.Tcp.Pdu;
+using Target.Core.Nvme.Tcp;
 
 namespace Target.Transports.Tcp;
 

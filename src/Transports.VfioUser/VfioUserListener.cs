@@ -7,7 +7,7 @@ using Target.Core.Nvmf;
 using Target.Core.Reactors;
 using Target.Transports.VfioUser.Nvme;
 using Target.Core.Interop;
-using Target.Transports.VfioUser.Server;
+using Target.VfioUser.Server;
 
 namespace Target.Transports.VfioUser;
 

@@ -5,6 +5,7 @@
 using System.Text.Json.Nodes;
 using Target.Core.Nvmf;
 using Target.Core.Reactors;
+using Target.VfioUser.Server;
 
 namespace Target.Transports.VfioUser;
 
@@ -64,7 +65,7 @@ public sealed class VfioUserTransport : ITransport
     }
 
     /// <summary>The endpoint behind a listen address (tests, diagnostics). Main reactor.</summary>
-    public Server.Endpoint? FindEndpoint(ListenAddress address)
+    public Endpoint? FindEndpoint(ListenAddress address)
     {
         foreach (var l in _listeners) if (l.Address.Equals(address)) return l.Endpoint;
         return null;

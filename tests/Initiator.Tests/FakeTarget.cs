@@ -10,7 +10,7 @@ using System.Net.Sockets;
 using System.Runtime.InteropServices;
 using System.Text;
 using Target.Core.Nvme.Spec;
-using Target.Transports.Tcp.Pdu;
+using Target.Core.Nvme.Tcp;
 
 namespace Initiator.Tests;
 

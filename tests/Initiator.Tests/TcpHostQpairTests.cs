@@ -5,7 +5,7 @@
 using System.Diagnostics;
 using Target.Core.Nvme.Spec;
 using Target.Initiator;
-using Target.Transports.Tcp.Pdu;
+using Target.Core.Nvme.Tcp;
 
 namespace Initiator.Tests;
 

@@ -4,7 +4,7 @@
 // register_controllers / associate_workers_with_ns). NVMe/TCP goes through Target.Initiator;
 // VFIOUSER through the NvmeOverVfioUser driver, whose I/O queues all exist once it is connected.
 using Target.Initiator;
-using Target.Transports.VfioUser.Client;
+using Target.Initiator.VfioUser;
 
 namespace Target.Perf;
 
@@ -77,8 +77,8 @@ public static class PerfAttach
         {
             Console.WriteLine("Attached to NVMe over vfio-user controller at " + target.TrAddr + (target.SubNqn.Length != 0 ? ": " + target.SubNqn : ""));
             var namespaces = new List<NamespaceInfo>();
-            foreach (HostNamespace ns in ctrl.Namespaces)
-                if (target.Nsid == 0 || ns.Nsid == target.Nsid) namespaces.Add(new NamespaceInfo(ns.Nsid, ns.BlockSize, ns.BlockCount));
+            foreach (NamespaceInfo ns in ctrl.Namespaces)
+                if (target.Nsid == 0 || ns.Nsid == target.Nsid) namespaces.Add(ns);
             if (namespaces.Count == 0) throw new InvalidOperationException("no active namespace on " + target);
             int needed = namespaces.Count * workers.Count * options.QpairsPerNamespace;
             if (ctrl.IoQueueCount < needed)

@@ -2,7 +2,7 @@
 // controller's DMA-mapped memory, the command carries their IOVA in PRPs, the SQ doorbell is a
 // store into the mapped BAR0 page and Poll reads the CQ phase tags — no socket traffic per I/O.
 using Target.Core.Nvme.Spec;
-using Target.Transports.VfioUser.Client;
+using Target.Initiator.VfioUser;
 
 namespace Target.Perf;
 

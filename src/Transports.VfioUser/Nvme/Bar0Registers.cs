@@ -7,6 +7,7 @@
 // as two dwords (Linux lo_hi_writeq). Unknown registers read 0 and ignore writes.
 using System.Buffers.Binary;
 using Target.Core.Interop;
+using Target.VfioUser.Protocol;
 
 namespace Target.Transports.VfioUser.Nvme;
 

@@ -1,6 +1,6 @@
 // IGuestMemory over an endpoint's DMA map (vfio-user.md §1.3 DMA_MAP; Server/DmaController): the
 // current region table is consulted on every call, so unmapped ranges fail instead of dangling.
-using Target.Transports.VfioUser.Server;
+using Target.VfioUser.Server;
 
 namespace Target.Transports.VfioUser.Nvme;
 

@@ -6,6 +6,7 @@
 // validate them against the queue size on every read.
 using System.Buffers.Binary;
 using Target.Core.Interop;
+using Target.VfioUser.Protocol;
 
 namespace Target.Transports.VfioUser.Nvme;
 

@@ -4,9 +4,9 @@
 // the doorbell page sparse-mmapped from the bar0 file unless disable_mappable_bar0), BAR4 the
 // MSI-X table (emulated by the client), BAR5 the PBA (reads as zeros), INTx and 512 MSI-X
 // vectors. Endpoint callbacks are forwarded to the PcieController.
-using Target.Transports.VfioUser.Protocol;
-using Target.Transports.VfioUser.Server;
-using Target.Transports.VfioUser.Server.Pci;
+using Target.VfioUser.Protocol;
+using Target.VfioUser.Server;
+using Target.VfioUser.Server.Pci;
 
 namespace Target.Transports.VfioUser.Nvme;
 

@@ -18,7 +18,8 @@ using Target.Core.Interop;
 using Target.Core.Nvme.Spec;
 using Target.Core.Nvmf;
 using Target.Core.Reactors;
-using Target.Transports.VfioUser.Server;
+using Target.VfioUser.Protocol;
+using Target.VfioUser.Server;
 
 namespace Target.Transports.VfioUser.Nvme;
 

@@ -124,14 +124,14 @@ public class LoopbackTests : IClassFixture<TargetFixture>
     {
         using var host = TestHost.Connect(_f.Port);
         var ic = new byte[128];
-        new Target.Transports.Tcp.Pdu.PduWriter(ic).WriteICReq(0, Target.Transports.Tcp.Pdu.DigestFlags.Header, 0);
+        new Target.Core.Nvme.Tcp.PduWriter(ic).WriteICReq(0, Target.Core.Nvme.Tcp.DigestFlags.Header, 0);
         foreach (byte b in ic)
         {
             host.Send(new[] { b });
             Thread.Sleep(1);
         }
         var (h, _) = host.ReadPdu();
-        Assert.Equal(Target.Transports.Tcp.Pdu.PduType.ICResp, h.Type);
+        Assert.Equal(Target.Core.Nvme.Tcp.PduType.ICResp, h.Type);
         host.SetNegotiated(true, false);
 
         // The admin Connect capsule + its 1024 bytes of in-capsule data, one byte per send.
@@ -141,12 +141,12 @@ public class LoopbackTests : IClassFixture<TargetFixture>
         sqe.SglIdentifier = 0x01;
         sqe.SglLength = 1024;
         var capsule = new byte[80 + 1024];
-        int hdr = new Target.Transports.Tcp.Pdu.PduWriter(capsule).WriteCapsuleCmd(in sqe, 1024, true, false, 0);
+        int hdr = new Target.Core.Nvme.Tcp.PduWriter(capsule).WriteCapsuleCmd(in sqe, 1024, true, false, 0);
         TestHost.ConnectData(0xFFFF, TargetFixture.SubNqn, TargetFixture.HostNqn).CopyTo(capsule, hdr);
         for (int i = 0; i < hdr + 1024; i++) host.Send(capsule.AsSpan(i, 1));
         var (rh, resp) = host.ReadPdu();
-        Assert.Equal(Target.Transports.Tcp.Pdu.PduType.CapsuleResp, rh.Type);
-        var cqe = System.Runtime.InteropServices.MemoryMarshal.Read<Target.Transports.Tcp.Pdu.CapsuleResponse>(resp).Cqe;
+        Assert.Equal(Target.Core.Nvme.Tcp.PduType.CapsuleResp, rh.Type);
+        var cqe = System.Runtime.InteropServices.MemoryMarshal.Read<Target.Core.Nvme.Tcp.CapsuleResponse>(resp).Cqe;
         Assert.True(cqe.NvmeStatus.IsSuccess, cqe.NvmeStatus.ToString());
     }
 }

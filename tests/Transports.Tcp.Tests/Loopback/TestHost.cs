@@ -1,13 +1,14 @@
-// A minimal blocking NVMe/TCP host for loopback tests, built on the Pdu/ structs: ICReq,
-// fabrics Connect / Property Set, and commands with in-capsule data, R2T/H2CData writes and
-// C2HData reads, with or without digests. Also sends raw bytes for hostile-input tests.
+// A minimal blocking NVMe/TCP host for loopback tests, built on the PDU wire structs of
+// Target.Core/Nvme/Tcp: ICReq, fabrics Connect / Property Set, and commands with in-capsule data,
+// R2T/H2CData writes and C2HData reads, with or without digests. Also sends raw bytes for
+// hostile-input tests.
 using System.Buffers.Binary;
 using System.Net;
 using System.Net.Sockets;
 using System.Runtime.InteropServices;
 using System.Text;
 using Target.Core.Nvme.Spec;
-using Target.Transports.Tcp.Pdu;
+using Target.Core.Nvme.Tcp;
 
 namespace Transports.Tcp.Tests.Loopback;
 

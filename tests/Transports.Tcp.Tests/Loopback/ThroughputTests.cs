@@ -2,7 +2,7 @@
 // 4 KiB reads at QD1 and QD32 on one connection. Printed to the test output; asserts only data flow.
 using System.Diagnostics;
 using Target.Core.Nvme.Spec;
-using Target.Transports.Tcp.Pdu;
+using Target.Core.Nvme.Tcp;
 using Xunit.Abstractions;
 
 namespace Transports.Tcp.Tests.Loopback;

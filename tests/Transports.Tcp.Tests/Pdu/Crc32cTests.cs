@@ -1,6 +1,6 @@
 // CRC32C check vectors (RFC 3720 appendix B.4; nvme-tcp.md §1.8).
 using System.Text;
-using Target.Transports.Tcp.Pdu;
+using Target.Core.Nvme.Tcp;
 
 namespace Transports.Tcp.Tests.Pdu;
 

@@ -2,7 +2,7 @@
 // nvme-tcp.md §1.1–§1.7).
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
-using Target.Transports.Tcp.Pdu;
+using Target.Core.Nvme.Tcp;
 
 namespace Transports.Tcp.Tests.Pdu;
 

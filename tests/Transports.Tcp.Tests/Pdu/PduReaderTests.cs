@@ -3,7 +3,7 @@
 using System.Buffers.Binary;
 using System.Runtime.InteropServices;
 using Target.Core.Nvme.Spec;
-using Target.Transports.Tcp.Pdu;
+using Target.Core.Nvme.Tcp;
 
 namespace Transports.Tcp.Tests.Pdu;
 

@@ -10,9 +10,9 @@ using System.Text.Json;
 using Target.Core.Nvmf;
 using Target.Core.Reactors;
 using Target.Transports.VfioUser;
-using Target.Transports.VfioUser.Client;
+using Target.Initiator.VfioUser;
 using Target.Transports.VfioUser.Nvme;
-using Target.Transports.VfioUser.Protocol;
+using Target.VfioUser.Protocol;
 using Target.Core.Interop;
 
 namespace Transports.VfioUser.Tests.Nvme;

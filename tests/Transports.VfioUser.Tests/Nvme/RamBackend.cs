@@ -26,7 +26,12 @@ internal sealed unsafe class RamBackend : INamespaceBackend, INamespaceChannel
     public int Submitted;
 
     /// <summary>When set, writes are applied but their completions are held until <see cref="ReleaseHeld"/> (a slow or QoS-queued bdev).</summary>
-    public volatile bool HoldWrites;
+    public bool HoldWrites
+    {
+        get => Volatile.Read(ref _holdWrites);
+        set => Volatile.Write(ref _holdWrites, value);
+    }
+    private bool _holdWrites;
     private readonly List<(Reactor? Reactor, IBlockCompletion Completion, object? Context)> _held = new();
 
     /// <summary>Completes every held write, each on the reactor that submitted it.</summary>

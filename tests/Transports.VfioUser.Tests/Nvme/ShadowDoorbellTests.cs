@@ -290,7 +290,7 @@ public sealed unsafe class ShadowDoorbellTests : IDisposable
 
         // Device reset (VFIO_USER_DEVICE_RESET) drops them too.
         Assert.True(_drv.Run(0, Dbbuf(Shadow, EventIdx)).NvmeStatus.IsSuccess);
-        _ctrl.Reset(Target.Transports.VfioUser.Server.ResetReason.Device);
+        _ctrl.Reset(Target.VfioUser.Server.ResetReason.Device);
         _drv.Wait(() => _ctrl.Session is null, "session gone after reset");
         _drv.Enable(Asq, Acq, 32);
         Assert.Null(_ctrl.Session!.Shadow);
