@@ -1,12 +1,27 @@
-// One client connection: a StreamJsonRpc JsonRpc over the SPDK-framing message handler, with one
-// local method that hands each call to the method registry. JsonRpc contributes the read loop,
-// concurrent dispatch (answers go out in completion order), cancellation of running handlers when
-// the connection drops, and the exception → error conversion (CreateErrorDetails below).
+// One client connection of the JSON-RPC server (SPDK lib/jsonrpc/jsonrpc_server.c; spdk-rpc.md §1.2–1.4).
+// Why this is our own code and not StreamJsonRpc: src/Rpc/README.md.
+//
+// Reading (one loop per connection): bytes → JsonStreamFramer → one JSON value → RpcCall(s)
+// (validated by RpcCall.Parse; a batch fans out into one call per element). Each call is handed to
+// the thread pool at once, so the calls of one connection run concurrently and are answered in
+// completion order; the read loop never runs a handler.
+//
+// Answering: the registry's result, or its RpcException, becomes SPDK's envelope with the client's
+// id (RpcResponse); a successful notification gets nothing; a batch member fills its slot and the
+// batch's array is written when its last member completes. One lock serialises the writes.
+//
+// Ending: malformed JSON → the calls already read still run, {"code":-32700,"message":"Parse
+// error"} is written and the connection closes (answers still owed are dropped, as SPDK drops
+// them). End of input → the answers still owed are written first (a client may shut down only its
+// sending side and wait, as socat does), unless the client has closed the socket altogether.
+// Closing cancels the token every running handler was given.
+using System.Buffers;
+using System.IO.Pipelines;
 using System.Net.Sockets;
+using System.Text.Json;
 using System.Text.Json.Nodes;
-using StreamJsonRpc;
-using StreamJsonRpc.Protocol;
 using Target.Core.Interop;
+using Target.Core.Logging;
 using Target.Core.Rpc;
 
 namespace Target.Rpc;
@@ -15,34 +30,46 @@ internal sealed class RpcConnection : IAsyncDisposable
 {
     /// <summary>How long closing waits for answers already being prepared (spdk_kill_instance's, say).</summary>
     private static readonly TimeSpan s_closeGrace = TimeSpan.FromMilliseconds(250);
+    private static readonly TimeSpan s_answerPollInterval = TimeSpan.FromMilliseconds(10);
+    private static readonly Serilog.ILogger s_log = Serilog.Log.ForContext<RpcConnection>();
 
-    private readonly JsonRpc _rpc;
-    private readonly SpdkMessageHandler _handler;
+    private readonly Socket _socket;
+    private readonly Stream _stream;
+    private readonly PipeReader _input;
+    private readonly PipeWriter _output;
     private readonly MethodRegistry _registry;
+    private readonly JsonStreamFramer _framer = new();
+    private readonly SemaphoreSlim _writeLock = new(1, 1);
+    private readonly CancellationTokenSource _closed = new();
+    /// <summary>Calls read and not yet answered (or dropped).</summary>
+    private int _unanswered;
 
     public RpcConnection(Socket socket, MethodRegistry registry)
     {
+        _socket = socket;
         _registry = registry;
-        _handler = new SpdkMessageHandler(new NetworkStream(socket, ownsSocket: true), () => HungUp(socket));
-        _rpc = new SpdkJsonRpc(_handler)
-        {
-            CancelLocallyInvokedMethodsWhenConnectionIsClosed = true,
-        };
-        _rpc.AddLocalRpcMethod(SpdkMessageHandler.DispatchMethod, new Func<RpcCall, CancellationToken, Task<JsonNode?>>(DispatchAsync));
+        _stream = new NetworkStream(socket, ownsSocket: true);
+        _input = PipeReader.Create(_stream, new StreamPipeReaderOptions(leaveOpen: true));
+        _output = PipeWriter.Create(_stream, new StreamPipeWriterOptions(leaveOpen: true));
     }
 
-    /// <summary>Serves the connection until the client leaves, the stream breaks or it is disposed.</summary>
+    /// <summary>Serves the connection until the client leaves, the stream breaks or it is closed.</summary>
     public async Task RunAsync()
     {
-        _rpc.StartListening();
         try
         {
-            await _rpc.Completion.ConfigureAwait(false);
+            if (await ReadRequestsAsync(_closed.Token).ConfigureAwait(false))
+                await WaitAnsweredAsync(Timeout.InfiniteTimeSpan).ConfigureAwait(false);
         }
         catch (Exception e)
         {
-            // A client that vanishes mid-answer ends here; nothing to report to anyone.
-            Serilog.Log.ForContext<RpcConnection>().Debug(e, "JSON-RPC connection ended with an error");
+            // A client that vanishes mid-request ends here, as does a close on server stop.
+            s_log.Debug(e, "JSON-RPC connection ended with an error");
+        }
+        finally
+        {
+            Close();
+            await _input.CompleteAsync().ConfigureAwait(false);
         }
     }
 
@@ -50,43 +77,177 @@ internal sealed class RpcConnection : IAsyncDisposable
     /// answers spdk_kill_instance before its app stops, and so should this server.</summary>
     public async Task CloseAsync()
     {
-        await _handler.WaitAnsweredAsync(s_closeGrace, CancellationToken.None).ConfigureAwait(false);
-        _rpc.Dispose();
+        await WaitAnsweredAsync(s_closeGrace).ConfigureAwait(false);
+        Close();
     }
 
     public ValueTask DisposeAsync()
     {
-        _rpc.Dispose();
+        Close();
         return ValueTask.CompletedTask;
+    }
+
+    /// <summary>Reads and starts calls until the end of input (true) or malformed JSON (false, after
+    /// writing the parse error).</summary>
+    private async Task<bool> ReadRequestsAsync(CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            ReadResult read = await _input.ReadAsync(cancellationToken).ConfigureAwait(false);
+            ReadOnlySequence<byte> buffer = read.Buffer;
+            var status = JsonStreamFramer.Status.NeedMore;
+            while (true)
+            {
+                status = _framer.Next(buffer, out long length);
+                if (status != JsonStreamFramer.Status.Complete) break;
+                Accept(buffer.Slice(0, length));
+                buffer = buffer.Slice(length);
+            }
+            _input.AdvanceTo(buffer.Start, buffer.End);
+            if (status == JsonStreamFramer.Status.Invalid)
+            {
+                if (LogFlags.Rpc.IsEnabled) s_log.Debug("JSON-RPC parse error, closing the connection");
+                await WriteAsync(RpcResponse.ParseError).ConfigureAwait(false);
+                return false;
+            }
+            // A value cut short by the end of input is dropped with the connection, as SPDK does.
+            if (read.IsCompleted) return true;
+        }
+    }
+
+    /// <summary>Turns one complete JSON value into calls (a batch into one per element) and starts them.</summary>
+    private void Accept(ReadOnlySequence<byte> value)
+    {
+        var reader = new Utf8JsonReader(value);
+        JsonElement root = JsonElement.ParseValue(ref reader);
+        if (LogFlags.Rpc.IsEnabled) s_log.Debug("JSON-RPC request {Request}", root.GetRawText());
+        if (root.ValueKind != JsonValueKind.Array)
+        {
+            Start(RpcCall.Parse(root));
+            return;
+        }
+        int count = root.GetArrayLength();
+        if (count == 0)
+        {
+            Start(RpcCall.InvalidRequest()); // an empty batch is answered with one error object
+            return;
+        }
+        var batch = new RpcBatch(count);
+        int index = 0;
+        foreach (var element in root.EnumerateArray())
+        {
+            var call = RpcCall.Parse(element);
+            call.JoinBatch(batch, index++);
+            Start(call);
+        }
+    }
+
+    private void Start(RpcCall call)
+    {
+        Interlocked.Increment(ref _unanswered);
+        _ = Task.Run(() => AnswerAsync(call));
+    }
+
+    private async Task AnswerAsync(RpcCall call)
+    {
+        try
+        {
+            byte[]? response = await InvokeAsync(call).ConfigureAwait(false);
+            if (_closed.IsCancellationRequested) return;
+            if (LogFlags.Rpc.IsEnabled && response is not null)
+                s_log.Debug("JSON-RPC response {Response}", System.Text.Encoding.UTF8.GetString(response).TrimEnd());
+            if (call.Batch is { } batch)
+            {
+                if (batch.Complete(call.BatchIndex, response) is { } array) await WriteAsync(array).ConfigureAwait(false);
+            }
+            else if (response is not null)
+            {
+                await WriteAsync(response).ConfigureAwait(false);
+            }
+        }
+        finally
+        {
+            Interlocked.Decrement(ref _unanswered);
+        }
+    }
+
+    /// <summary>Runs one call; returns its response ("...\n"), or null when nothing is to be sent.</summary>
+    private async Task<byte[]?> InvokeAsync(RpcCall call)
+    {
+        if (call.Error is { } invalid) return RpcResponse.Error(call.Id, invalid.Code, invalid.Message);
+        try
+        {
+            JsonNode? result = await _registry.InvokeAsync(call.Method!, call.Params, _closed.Token).ConfigureAwait(false);
+            return call.IsNotification ? null : RpcResponse.Result(call.Id, result);
+        }
+        catch (RpcException e)
+        {
+            return RpcResponse.Error(call.Id, e.Code, e.Message);
+        }
+        catch (Exception) // the registry has logged a handler's failure; a cancelled call's answer is dropped
+        {
+            return RpcResponse.Error(call.Id, RpcException.InternalErrorCode, "Internal error");
+        }
+    }
+
+    private async Task WriteAsync(byte[] bytes)
+    {
+        await _writeLock.WaitAsync().ConfigureAwait(false);
+        try
+        {
+            if (_closed.IsCancellationRequested) return;
+            await _output.WriteAsync(bytes, _closed.Token).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is IOException or SocketException or ObjectDisposedException or OperationCanceledException)
+        {
+            s_log.Debug("JSON-RPC: an answer could not be written: {Error}", e.Message); // the client is gone
+        }
+        finally
+        {
+            _writeLock.Release();
+        }
+    }
+
+    /// <summary>
+    /// Waits until every call read so far has been answered, the client has closed its socket
+    /// altogether (nobody would read the answers), the connection was closed or
+    /// <paramref name="limit"/> has passed. Polls: it runs only at the end of a connection, and
+    /// answers are rarely slow.
+    /// </summary>
+    private async Task WaitAnsweredAsync(TimeSpan limit)
+    {
+        long deadline = limit == Timeout.InfiniteTimeSpan ? long.MaxValue : Environment.TickCount64 + (long)limit.TotalMilliseconds;
+        while (Volatile.Read(ref _unanswered) > 0 && !_closed.IsCancellationRequested && !HungUp() && Environment.TickCount64 < deadline)
+            await Task.Delay(s_answerPollInterval).ConfigureAwait(false);
+    }
+
+    /// <summary>Cancels running handlers and the read loop, and closes the socket. Idempotent. The
+    /// output pipe is not completed: a writer may still hold it; its buffers go with the connection.</summary>
+    private void Close()
+    {
+        try
+        {
+            _closed.Cancel();
+        }
+        catch (AggregateException e)
+        {
+            s_log.Debug(e, "JSON-RPC: a cancellation callback failed");
+        }
+        _stream.Dispose();
     }
 
     /// <summary>Whether the peer closed its end entirely: a Unix stream socket reports POLLHUP then, but
     /// not when the peer only shut down its sending side.</summary>
-    private static unsafe bool HungUp(Socket socket)
+    private unsafe bool HungUp()
     {
         try
         {
-            var pfd = new Libc.PollFd { Fd = (int)socket.Handle };
+            var pfd = new Libc.PollFd { Fd = (int)_socket.Handle };
             return Libc.Poll(&pfd, 1, 0) > 0 && (pfd.Revents & Libc.POLLHUP) != 0;
         }
         catch (ObjectDisposedException)
         {
             return true;
         }
-    }
-
-    private Task<JsonNode?> DispatchAsync(RpcCall call, CancellationToken cancellationToken) =>
-        call.Error is { } invalid
-            ? Task.FromException<JsonNode?>(invalid)
-            : _registry.InvokeAsync(call.Method!, call.Params, cancellationToken);
-
-    /// <summary>JsonRpc whose error answers are SPDK's: an RpcException's code and message, no data;
-    /// anything else -32603 "Internal error" (MethodRegistry already maps handler failures so).</summary>
-    private sealed class SpdkJsonRpc(IJsonRpcMessageHandler handler) : JsonRpc(handler)
-    {
-        protected override JsonRpcError.ErrorDetail CreateErrorDetails(JsonRpcRequest request, Exception exception) =>
-            exception is RpcException e
-                ? new JsonRpcError.ErrorDetail { Code = (JsonRpcErrorCode)e.Code, Message = e.Message }
-                : new JsonRpcError.ErrorDetail { Code = JsonRpcErrorCode.InternalError, Message = "Internal error" };
     }
 }

@@ -11,22 +11,20 @@
 //   listen backlog. Stop: stop accepting, unlink the socket, close every connection (after up to
 //   250 ms for answers still owed), then remove and unlock the lock file. All of this is async on the thread pool: it is the control path.
 //
-// Per connection (RpcConnection): a StreamJsonRpc JsonRpc driven by our own message handler,
-//   SpdkMessageHandler (a MessageHandlerBase with SystemTextJsonFormatter as its message factory).
-//   JsonRpc reads messages, dispatches them concurrently, cancels running handlers when the
-//   connection drops, turns exceptions into error answers (CreateErrorDetails) and serialises writes.
+// Per connection (RpcConnection): a read loop over the socket's input pipe and a writer on its output
+//   pipe. Calls run concurrently on the thread pool, are answered in completion order, and are
+//   cancelled when the connection drops. No RPC library: why, in README.md next to this file.
 //
-// What JsonRpc's dispatcher cannot express is done in the handler and the registry:
+// SPDK's semantics, each in one place:
 //   * framing: SPDK sends concatenated JSON values with no delimiter — JsonStreamFramer splits them
 //     incrementally; malformed JSON is answered -32700 "Parse error" and closes the connection;
 //   * request validation with SPDK's strictness (unknown request keys, "jsonrpc" optional but "2.0",
 //     id kinds and length) — RpcCall.Parse; such requests are answered -32600 "Invalid request";
 //   * ids: echoed verbatim (any JSON number), notifications get no success answer but do get error
-//     answers (id null) — so JsonRpc only ever sees the handler's own internal numeric ids;
-//   * batches (JsonRpc has none): split into calls, answered in one array when all are done;
+//     answers (id null) — RpcCall, RpcConnection;
+//   * batches: split into calls, answered in one array when all are done — RpcBatch;
 //   * method lookup, aliases, the STARTUP/RUNTIME gate with SPDK's -1 texts, the allow-list and the
-//     fixed messages ("Method not found", ...) — MethodRegistry. JsonRpc knows one local method,
-//     SpdkMessageHandler.DispatchMethod, which calls MethodRegistry.InvokeAsync;
+//     fixed messages ("Method not found", ...) — MethodRegistry.InvokeAsync;
 //   * the answer envelope: compact, "\n"-terminated, {"code","message"} with no "data" — RpcResponse.
 //   Handlers throw RpcException(code, message): the code and message go out unchanged (-32602
 //   texts, negative errno codes); any other exception is logged and answered -32603 "Internal error".

@@ -224,6 +224,34 @@ internal sealed class RawClient : IAsyncDisposable
         }
     }
 
+    /// <summary>Exactly the next <paramref name="count"/> bytes the server writes, as UTF-8 text (newlines included).</summary>
+    public async Task<string> ReadBytesAsync(int count, TimeSpan? timeout = null)
+    {
+        using var cts = new CancellationTokenSource(timeout ?? DefaultTimeout);
+        while (_received.Count < count && !_eof)
+        {
+            int n;
+            try
+            {
+                n = await _socket.ReceiveAsync(_chunk, SocketFlags.None, cts.Token);
+            }
+            catch (OperationCanceledException)
+            {
+                break;
+            }
+            catch (SocketException)
+            {
+                n = 0;
+            }
+            if (n == 0) _eof = true;
+            else _received.AddRange(_chunk.AsSpan(0, n).ToArray());
+        }
+        int taken = Math.Min(count, _received.Count);
+        string text = Encoding.UTF8.GetString(_received.GetRange(0, taken).ToArray());
+        _received.RemoveRange(0, taken);
+        return text;
+    }
+
     public async Task<JsonNode> ReadJsonAsync(TimeSpan? timeout = null)
     {
         string line = await ReadLineAsync(timeout) ?? throw new Xunit.Sdk.XunitException("connection closed, no response");
