@@ -101,7 +101,4 @@ public sealed class BdevDesc
 
     public int Read(BdevChannel ch, ReadOnlySpan<IoVec> data, ulong offsetBlocks, ulong numBlocks, IBdevIoCompletion cb, object? ctx)
         => Submit(ch, BdevIoType.Read, offsetBlocks, numBlocks, data, cb, ctx);
-
-    public int WriteBlocks(BdevChannel ch, ReadOnlySpan<IoVec> data, ulong offsetBlocks, ulong numBlocks, IBdevIoCompletion cb, object? ctx)
-        => Submit(ch, BdevIoType.Write, offsetBlocks, numBlocks, data, cb, ctx);
 }
