@@ -55,6 +55,7 @@ public sealed class BdevDesc
         if (IsClosed) return;
         IsClosed = true;
         Bdev.Descs.Remove(this);
+        if (BdevLog.Flag.IsEnabled) Serilog.Log.Debug("bdev {Name}: descriptor closed, {Count} left", Bdev.Name, Bdev.Descs.Count);
         if (Bdev.ClaimDesc == this)
         {
             Bdev.ClaimDesc = null;

@@ -330,6 +330,8 @@ internal sealed unsafe class TcpQpair : Qpair
         DeadlineTicks = long.MaxValue;
         var w = new PduWriter(new Span<byte>(_mgmtArea, TcpRequest.PduAreaSize));
         int len = w.WriteICResp(0, req.Dgst & (DigestFlags.Header | DigestFlags.Data), _transport.Options.MaxIoSize);
+        if (TcpTransport.DebugFlag.IsEnabled)
+            Serilog.Log.Debug("nvmf_tcp {Peer}: ICReq pfv {Pfv} hpda {Hpda} header digest {Hd} data digest {Dd} maxr2t {MaxR2t}", _peerAddress, req.Pfv, req.Hpda, _hdgst, _ddgst, req.Maxr2t);
         _send!.Add(_mgmtArea, len);
         MarkDirty();
     }
@@ -628,6 +630,8 @@ internal sealed unsafe class TcpQpair : Qpair
     private void Fatal(PduError error, ReadOnlySpan<byte> offendingHeader)
     {
         Serilog.Log.Warning("tcp {Peer}: fatal PDU error {Error}; sending C2HTermReq", _peerAddress, error.ToString());
+        if (TcpTransport.DebugFlag.IsEnabled)
+            Serilog.Log.Debug("nvmf_tcp {Peer}: offending header {Header}", _peerAddress, Convert.ToHexString(offendingHeader));
         _transport.CountTermReq();
         var w = new PduWriter(new Span<byte>(_mgmtArea, TcpRequest.PduAreaSize));
         int len = w.WriteTermReq(true, error.Fes, error.Fei, offendingHeader);
@@ -652,7 +656,7 @@ internal sealed unsafe class TcpQpair : Qpair
     internal void Close(string reason)
     {
         if (_recvState == TcpRecvState.Closed) return;
-        Serilog.Log.Debug("tcp {Peer}: closing qpair {Qid}: {Reason}", _peerAddress, Qid, reason);
+        if (TcpTransport.DebugFlag.IsEnabled) Serilog.Log.Debug("nvmf_tcp {Peer}: closing qpair {Qid}: {Reason}", _peerAddress, Qid, reason);
         _recvState = TcpRecvState.Closed;
         _group?.Remove(this);
         Libc.Close(_fd);

@@ -9,6 +9,7 @@
 using System.Diagnostics;
 using Target.Core.Nvme.Spec;
 using Target.Core.Reactors;
+using Target.Core.Logging;
 
 namespace Target.Core.Nvmf;
 
@@ -197,6 +198,7 @@ public sealed class Controller
     {
         if (_destroyed) return;
         _destroyed = true;
+        if (LogFlags.Nvmf.IsEnabled) Serilog.Log.Debug("nvmf: controller {Cntlid} of {Nqn} (host {Host}) destroyed", Cntlid, Subsystem.Nqn, HostNqn);
         _keepAlivePoller?.Unregister();
         _keepAlivePoller = null;
         for (int i = 0; i < _aerCount; i++) _aers[i] = null;
