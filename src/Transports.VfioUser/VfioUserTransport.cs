@@ -40,6 +40,9 @@ public sealed class VfioUserTransport : TransportBase
         var reactor = Reactor.Current ?? Target.Reactors?.Main ?? throw new InvalidOperationException("the VFIOUSER transport needs a reactor");
         var listener = VfioUserListener.Open(this, address, reactor);
         Serilog.Log.Information("vfio-user: listening on {Socket}", listener.SocketPath);
+        if (DebugFlag.IsEnabled)
+            Serilog.Log.Debug("nvmf_vfio {Path}: endpoint up (BAR0 doorbells mappable: {Mappable}, shadow doorbells: {Shadow}, adaptive irq: {Adaptive})",
+                address.Traddr, !VfuOptions.DisableMappableBar0, !VfuOptions.DisableShadowDoorbells, !VfuOptions.DisableAdaptiveIrq);
         return listener;
     }
 
