@@ -95,8 +95,6 @@ internal sealed unsafe class TcpQpair : Qpair
     internal TcpRecvState RecvState => _recvState;
     internal bool HeaderDigest => _hdgst;
     internal bool DataDigest => _ddgst;
-    internal int CountInState(TcpRequestState state) => _stateCount[(int)state];
-    internal int RequestCount => _requests.Length;
     internal bool HasPendingSends => _send is { IsEmpty: false };
     internal long BytesSent => _send?.BytesSent ?? 0;
     internal long SendCalls => _send?.SendCalls ?? 0;
@@ -693,6 +691,4 @@ internal sealed unsafe class TcpQpair : Qpair
         NativeMemory.AlignedFree(_pduSlab);
         _rbuf = _icdSlab = _pduSlab = _mgmtArea = null;
     }
-
-    internal bool ResourcesFreed => _resourcesFreed;
 }

@@ -80,7 +80,6 @@ public sealed class Controller
             return n;
         }
     }
-    public int OutstandingAers => _aerCount;
     public bool IsDestroyed => _destroyed;
 
     internal uint NormalizeKato(uint katoMs)
@@ -92,8 +91,6 @@ public sealed class Controller
         return (katoMs + unit - 1) / unit * unit;
     }
 
-    public Qpair? GetQpair(ushort qid) => qid < _qpairs.Length ? _qpairs[qid] : null;
-    public int MaxQpairs => _qpairs.Length;
 
     /// <summary>Runs on the controller's reactor (inline when already there or reactor-less).</summary>
     internal void Run(Action<object?> fn, object? arg)

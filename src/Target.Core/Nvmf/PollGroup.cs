@@ -27,7 +27,6 @@ public sealed class PollGroup
     public int Index { get; }
     public string Name { get; }
     public IReadOnlyList<Qpair> Qpairs => _qpairs;
-    public IReadOnlyList<ITransportPollGroup> TransportGroups => _transportGroups;
 
     // nvmf_get_stats counters (cumulative ones never go down, as in SPDK).
     public ulong AdminQpairs { get; private set; }

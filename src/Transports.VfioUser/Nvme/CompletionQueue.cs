@@ -38,8 +38,6 @@ public sealed unsafe class CompletionQueue
     public bool Broken { get; private set; }
     /// <summary>Tail at the last interrupt (adaptive interrupts fire only when it moved).</summary>
     public int LastInterruptTail { get; set; }
-    /// <summary>Head seen at the previous adaptive-interrupt check.</summary>
-    public int LastCheckedHead { get; set; }
 
     public int Used => Tail >= Head ? Tail - Head : Tail + Size - Head;
 
