@@ -61,7 +61,6 @@ public sealed class Bdev
 
     public bool Supports(BdevIoType type) => _supports[(int)type];
 
-    public int OpenDescriptorCount => Descs.Count;
 
     public override string ToString() => Name;
 }

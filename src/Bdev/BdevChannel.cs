@@ -97,7 +97,6 @@ public sealed class BdevChannel
         io.BlockCallback = blockCallback;
         io.Context = context;
         io.IovCount = 0;
-        io.DriverScratch = 0;
         io.StartTicks = Stopwatch.GetTimestamp();
 
         BdevIoStatus bad = Validate(type, offsetBlocks, numBlocks, data);

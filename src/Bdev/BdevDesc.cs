@@ -56,6 +56,7 @@ public sealed class BdevDesc
         if (IsClosed) return;
         IsClosed = true;
         Bdev.Descs.Remove(this);
+        if (BdevLog.Flag.IsEnabled) Serilog.Log.Debug("bdev {Name}: descriptor closed, {Count} left", Bdev.Name, Bdev.Descs.Count);
         if (Bdev.ClaimDesc == this)
         {
             Bdev.ClaimDesc = null;
@@ -102,7 +103,4 @@ public sealed class BdevDesc
 
     public int Read(BdevChannel ch, ReadOnlySpan<IoVec> data, ulong offsetBlocks, ulong numBlocks, IBdevIoCompletion cb, object? ctx)
         => Submit(ch, BdevIoType.Read, offsetBlocks, numBlocks, data, cb, ctx);
-
-    public int WriteBlocks(BdevChannel ch, ReadOnlySpan<IoVec> data, ulong offsetBlocks, ulong numBlocks, IBdevIoCompletion cb, object? ctx)
-        => Submit(ch, BdevIoType.Write, offsetBlocks, numBlocks, data, cb, ctx);
 }

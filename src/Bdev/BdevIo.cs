@@ -33,9 +33,6 @@ public sealed unsafe class BdevIo
     public int IovCount { get; internal set; }
     public ulong Bytes => NumBlocks * Bdev.BlockSize;
 
-    /// <summary>Scratch for the driver while the I/O is in its hands (e.g. an aio slot index).</summary>
-    public long DriverScratch;
-
     // Caller's completion: either a bdev-level callback or a namespace-level one (no wrapper object).
     internal IBdevIoCompletion? Callback;
     internal IBlockCompletion? BlockCallback;

@@ -10,7 +10,6 @@ public sealed class BdevRegistry
 {
     private readonly Dictionary<string, Bdev> _names = new(StringComparer.Ordinal);
     private readonly List<Bdev> _bdevs = new();
-    private readonly List<IBdevModule> _modules = new();
 
     public BdevRegistry(ReactorSet reactors, BdevOptions? options = null)
     {
@@ -22,12 +21,6 @@ public sealed class BdevRegistry
     public BdevOptions Options { get; }
     /// <summary>Bdevs in registration order.</summary>
     public IReadOnlyList<Bdev> Bdevs => _bdevs;
-    public IReadOnlyList<IBdevModule> Modules => _modules;
-
-    public void AddModule(IBdevModule module)
-    {
-        if (!_modules.Contains(module)) _modules.Add(module);
-    }
 
     /// <summary>Finds a bdev by name, alias or UUID string; null when absent or being removed.</summary>
     public Bdev? Find(string name)
@@ -57,7 +50,6 @@ public sealed class BdevRegistry
         bdev.Registry = this;
         bdev.Channels = new IoChannelSet<BdevChannel>(Reactors, r => new BdevChannel(bdev, r));
         _bdevs.Add(bdev);
-        AddModule(bdev.Module);
         Serilog.Log.Information("bdev {Name} registered ({Module}, {Blocks} x {BlockSize})", bdev.Name, bdev.Module.Name, bdev.NumBlocks, bdev.BlockSize);
         return 0;
     }
@@ -90,6 +82,7 @@ public sealed class BdevRegistry
         }
         desc = new BdevDesc(bdev, write, onEvent, eventContext);
         bdev.Descs.Add(desc);
+        if (BdevLog.Flag.IsEnabled) Serilog.Log.Debug("bdev {Name}: opened ({Mode}), {Count} descriptor(s)", bdev.Name, write ? "read-write" : "read-only", bdev.Descs.Count);
         return 0;
     }
 
@@ -99,6 +92,7 @@ public sealed class BdevRegistry
         if (bdev.IsRemoving) return -Errno.ENODEV;
         // Shrinking under an open descriptor would strand its I/O; SPDK refuses it too.
         if (numBlocks < bdev.NumBlocks && bdev.Descs.Count > 0) return -Errno.EBUSY;
+        if (BdevLog.Flag.IsEnabled) Serilog.Log.Debug("bdev {Name}: resized from {Old} to {New} blocks", bdev.Name, bdev.NumBlocks, numBlocks);
         bdev.NumBlocks = numBlocks;
         foreach (var d in bdev.Descs.ToArray()) d.Notify(BdevEventType.Resize);
         return 0;
@@ -114,6 +108,7 @@ public sealed class BdevRegistry
         Reactors.Main.AssertCurrent();
         if (bdev.Unregistering is not null) return bdev.Unregistering;
         bdev.IsRemoving = true;
+        if (BdevLog.Flag.IsEnabled) Serilog.Log.Debug("bdev {Name}: unregistering, {Count} open descriptor(s)", bdev.Name, bdev.Descs.Count);
         _bdevs.Remove(bdev);
         foreach (var kv in _names.Where(kv => kv.Value == bdev).ToArray()) _names.Remove(kv.Key);
         foreach (var d in bdev.Descs.ToArray()) d.Notify(BdevEventType.Remove);

@@ -9,8 +9,16 @@ namespace Target.Bdev;
 public sealed class BdevSubsystem : IConfigSubsystem
 {
     private readonly BdevRegistry _registry;
+    private readonly IBdevModule[] _modules;
 
-    public BdevSubsystem(BdevRegistry registry) => _registry = registry;
+    public BdevSubsystem(BdevRegistry registry) : this(registry, Array.Empty<IBdevModule>()) { }
+
+    /// <summary>With the modules the app registered (AddBdevModule), in registration order.</summary>
+    public BdevSubsystem(BdevRegistry registry, IEnumerable<IBdevModule> modules)
+    {
+        _registry = registry;
+        _modules = modules.ToArray();
+    }
 
     public string Name => "bdev";
 
@@ -34,7 +42,7 @@ public sealed class BdevSubsystem : IConfigSubsystem
                 },
             },
         };
-        foreach (var m in _registry.Modules) m.WriteConfig(config);
+        foreach (var m in _modules) m.WriteConfig(config);
         foreach (var b in _registry.Bdevs) b.Driver.WriteConfig(config);
         foreach (var b in _registry.Bdevs)
         {

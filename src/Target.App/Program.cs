@@ -53,6 +53,9 @@ Log.Logger = new LoggerConfiguration()
         standardErrorFromLevel: Serilog.Events.LogEventLevel.Verbose)
     .CreateLogger();
 
+// Plugins register their log flags here, before -L is applied.
+var services = new ServiceCollection().AddPlugins();
+
 foreach (string flag in cl.LogFlags)
 {
     if (!LogFlags.Set(flag))
@@ -106,7 +109,7 @@ Log.Information("Total cores available: {Count}; reactors started on cores {Core
 var methods = new MethodRegistry(cl.RpcsAllowed);
 var lifecycle = new AppLifecycle();
 lifecycle.Attach(methods, config, cl.JsonIgnoreInitErrors);
-using var provider = Composition.Build(reactors, methods, lifecycle);
+using var provider = Composition.Build(services, reactors, methods, lifecycle);
 
 using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, ctx => { ctx.Cancel = true; lifecycle.RequestShutdown("SIGINT"); });
 using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, ctx => { ctx.Cancel = true; lifecycle.RequestShutdown("SIGTERM"); });

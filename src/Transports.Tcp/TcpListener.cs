@@ -9,7 +9,7 @@ using Target.Core.Nvmf;
 
 namespace Target.Transports.Tcp;
 
-internal sealed unsafe class TcpListener : IDisposable
+internal sealed unsafe class TcpListener : ITransportListener
 {
     private const int Backlog = 512;
     private const int SocketBufferSize = 2 * 1024 * 1024;

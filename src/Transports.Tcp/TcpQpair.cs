@@ -94,8 +94,6 @@ internal sealed unsafe class TcpQpair : Qpair
     internal TcpRecvState RecvState => _recvState;
     internal bool HeaderDigest => _hdgst;
     internal bool DataDigest => _ddgst;
-    internal int CountInState(TcpRequestState state) => _stateCount[(int)state];
-    internal int RequestCount => _requests.Length;
     internal bool HasPendingSends => _send is { IsEmpty: false };
     internal long BytesSent => _send?.BytesSent ?? 0;
     internal long SendCalls => _send?.SendCalls ?? 0;
@@ -329,6 +327,8 @@ internal sealed unsafe class TcpQpair : Qpair
         DeadlineTicks = long.MaxValue;
         var w = new PduWriter(new Span<byte>(_mgmtArea, TcpRequest.PduAreaSize));
         int len = w.WriteICResp(0, req.Dgst & (DigestFlags.Header | DigestFlags.Data), _transport.Options.MaxIoSize);
+        if (TcpTransport.DebugFlag.IsEnabled)
+            Serilog.Log.Debug("nvmf_tcp {Peer}: ICReq pfv {Pfv} hpda {Hpda} header digest {Hd} data digest {Dd} maxr2t {MaxR2t}", _peerAddress, req.Pfv, req.Hpda, _hdgst, _ddgst, req.Maxr2t);
         _send!.Add(_mgmtArea, len);
         MarkDirty();
     }
@@ -627,6 +627,8 @@ internal sealed unsafe class TcpQpair : Qpair
     private void Fatal(PduError error, ReadOnlySpan<byte> offendingHeader)
     {
         Serilog.Log.Warning("tcp {Peer}: fatal PDU error {Error}; sending C2HTermReq", _peerAddress, error.ToString());
+        if (TcpTransport.DebugFlag.IsEnabled)
+            Serilog.Log.Debug("nvmf_tcp {Peer}: offending header {Header}", _peerAddress, Convert.ToHexString(offendingHeader));
         _transport.CountTermReq();
         var w = new PduWriter(new Span<byte>(_mgmtArea, TcpRequest.PduAreaSize));
         int len = w.WriteTermReq(true, error.Fes, error.Fei, offendingHeader);
@@ -651,7 +653,7 @@ internal sealed unsafe class TcpQpair : Qpair
     internal void Close(string reason)
     {
         if (_recvState == TcpRecvState.Closed) return;
-        Serilog.Log.Debug("tcp {Peer}: closing qpair {Qid}: {Reason}", _peerAddress, Qid, reason);
+        if (TcpTransport.DebugFlag.IsEnabled) Serilog.Log.Debug("nvmf_tcp {Peer}: closing qpair {Qid}: {Reason}", _peerAddress, Qid, reason);
         _recvState = TcpRecvState.Closed;
         _group?.Remove(this);
         Libc.Close(_fd);
@@ -688,6 +690,4 @@ internal sealed unsafe class TcpQpair : Qpair
         NativeMemory.AlignedFree(_pduSlab);
         _rbuf = _icdSlab = _pduSlab = _mgmtArea = null;
     }
-
-    internal bool ResourcesFreed => _resourcesFreed;
 }

@@ -1,41 +1,39 @@
-// The NVMe/TCP transport (SPDK lib/nvmf/tcp.c, spdk_nvmf_transport_tcp ops): options, listeners
-// added and removed at run time, and an acceptor poller on the main reactor that hands each
-// accepted connection to the core (NvmfTarget.AddQpair), which places it on a poll group.
+// The NVMe/TCP transport (SPDK lib/nvmf/tcp.c, spdk_nvmf_transport_tcp ops): listeners added and
+// removed at run time (kept by TransportBase), and an acceptor poller on the main reactor that
+// hands each accepted connection to the core (NvmfTarget.AddQpair), which places it on a poll group.
 using System.Diagnostics;
-using System.Text.Json.Nodes;
+using Target.Core.Logging;
 using Target.Core.Nvmf;
 using Target.Core.Reactors;
 
 namespace Target.Transports.Tcp;
 
-public sealed class TcpTransport : ITransport
+public sealed class TcpTransport : TransportBase
 {
     public const string TransportName = "TCP";
     private const int MaxAcceptsPerPoll = 32;
+
+    /// <summary>-L nvmf_tcp: listeners, connection accept/close, ICReq, PDU errors and termination requests.</summary>
+    public static readonly LogFlag DebugFlag = LogFlags.Register("nvmf_tcp");
 
     /// <summary>A connection that sends no ICReq within this time is closed (slowloris guard).</summary>
     internal static readonly long IcTimeoutTicks = 10 * Stopwatch.Frequency;
     /// <summary>After a C2HTermReq the host has this long to close before we do.</summary>
     internal static readonly long QuiesceTimeoutTicks = 2 * Stopwatch.Frequency;
 
-    private readonly NvmfTarget _target;
-    private readonly List<TcpListener> _listeners = new();
     private Poller? _acceptor;
     private long _termReqs;
     private long _leakedRequests;
     private long _qpairsFreed;
 
     public TcpTransport(NvmfTarget target, TransportOptions options, TcpTransportOptions tcpOptions)
+        : base(target, options, tcpOptions)
     {
-        _target = target;
-        Options = options;
         TcpOptions = tcpOptions;
     }
 
-    public string Name => TransportName;
-    public TransportOptions Options { get; }
+    public override string Name => TransportName;
     public TcpTransportOptions TcpOptions { get; }
-    public long AcceptedConnections { get; private set; }
     public long TermReqsSent => Interlocked.Read(ref _termReqs);
 
     internal void CountTermReq() => Interlocked.Increment(ref _termReqs);
@@ -48,34 +46,16 @@ public sealed class TcpTransport : ITransport
     public long QpairsFreed => Interlocked.Read(ref _qpairsFreed);
 
     /// <summary>The port a listener actually bound (for trsvcid "0" in tests); -1 if not listening.</summary>
-    public Task<int> GetBoundPortAsync(ListenAddress address) => _target.InvokeAsync(() =>
-    {
-        foreach (var l in _listeners) if (l.Address.Equals(address)) return l.Port;
-        return -1;
-    });
+    public Task<int> GetBoundPortAsync(ListenAddress address) => Target.InvokeAsync(() =>
+        FindListener(address) is TcpListener l ? l.Port : -1);
 
-    public Task ListenAsync(ListenAddress address) => _target.InvokeAsync(() =>
+    protected override ITransportListener OpenListener(ListenAddress address)
     {
-        foreach (var l in _listeners)
-            if (l.Address.Equals(address)) return true; // SPDK: listening twice on one address is fine
         var listener = TcpListener.Open(address);
-        _listeners.Add(listener);
         EnsureAcceptor();
         Serilog.Log.Information("tcp: listening on {Address} (port {Port})", address.ToString(), listener.Port);
-        return true;
-    });
-
-    public Task StopListenAsync(ListenAddress address) => _target.InvokeAsync(() =>
-    {
-        for (int i = 0; i < _listeners.Count; i++)
-        {
-            if (!_listeners[i].Address.Equals(address)) continue;
-            _listeners[i].Dispose();
-            _listeners.RemoveAt(i);
-            return true;
-        }
-        throw new InvalidOperationException("not listening on " + address);
-    });
+        return listener;
+    }
 
     private void EnsureAcceptor()
     {
@@ -88,35 +68,28 @@ public sealed class TcpTransport : ITransport
     private int Accept()
     {
         int accepted = 0;
-        for (int i = 0; i < _listeners.Count; i++)
+        var listeners = Listeners;
+        for (int i = 0; i < listeners.Count; i++)
         {
-            var listener = _listeners[i];
+            var listener = (TcpListener)listeners[i];
             while (accepted < MaxAcceptsPerPoll)
             {
                 int fd = listener.Accept(TcpOptions.SockPriority, out var peer);
                 if (fd < 0) break;
                 accepted++;
-                AcceptedConnections++;
-                _target.AddQpair(new TcpQpair(this, fd, listener.Address, peer!));
+                CountAcceptedConnection();
+                if (DebugFlag.IsEnabled) Serilog.Log.Debug("nvmf_tcp: accepted fd {Fd} from {Peer} on {Address}", fd, peer!.ToString(), listener.Address.ToString());
+                Target.AddQpair(new TcpQpair(this, fd, listener.Address, peer!));
             }
         }
         return accepted;
     }
 
-    public ITransportPollGroup CreatePollGroup(PollGroup group) => new TcpPollGroup(this, group);
+    protected override ITransportPollGroup NewPollGroup(PollGroup group) => new TcpPollGroup(this, group);
 
-    public JsonObject DumpOptions() => Options.ToJson(TransportName, o =>
+    protected override void OnDestroy()
     {
-        o["c2h_success"] = TcpOptions.C2HSuccess;
-        o["sock_priority"] = TcpOptions.SockPriority;
-    });
-
-    public Task DestroyAsync() => _target.InvokeAsync(() =>
-    {
-        foreach (var l in _listeners) l.Dispose();
-        _listeners.Clear();
         _acceptor?.Unregister();
         _acceptor = null;
-        return true;
-    });
+    }
 }

@@ -1,20 +1,13 @@
-// Creates the "TCP" transport from nvmf_create_transport (SPDK nvmf_tcp_create): reads the TCP
-// keys, applies SPDK's TCP validation, refuses bad options with ArgumentException.
-using System.Text.Json;
+// Creates the "TCP" transport from nvmf_create_transport (SPDK nvmf_tcp_create): TCP keys and
+// SPDK's TCP validation come from TcpTransportOptions; TransportFactory refuses bad options.
 using Target.Core.Nvmf;
 
 namespace Target.Transports.Tcp;
 
-public sealed class TcpTransportFactory : ITransportFactory
+public sealed class TcpTransportFactory : TransportFactory<TcpTransportOptions>
 {
-    public string Name => TcpTransport.TransportName;
+    public override string Name => TcpTransport.TransportName;
 
-    public ITransport Create(NvmfTarget target, TransportOptions options, JsonElement rawParams)
-    {
-        var tcp = new TcpTransportOptions();
-        if (!TcpTransportOptions.TryRead(rawParams, tcp, out string? error)) throw new ArgumentException(error);
-        error = tcp.Validate(options);
-        if (error is not null) throw new ArgumentException(error);
-        return new TcpTransport(target, options, tcp);
-    }
+    protected override ITransport Create(NvmfTarget target, TransportOptions options, TcpTransportOptions specific) =>
+        new TcpTransport(target, options, specific);
 }

@@ -3,10 +3,12 @@
 // control_msg_num; max_queue_depth < 2 and max_aq_depth outside 2..4096 fall back to defaults,
 // in_capsule_data_size is clamped to max_io_size, sock_priority > 16 refuses creation.
 using System.Text.Json;
+using System.Text.Json.Nodes;
+using Target.Core.Nvmf;
 
 namespace Target.Transports.Tcp;
 
-public sealed class TcpTransportOptions
+public sealed class TcpTransportOptions : ITransportSpecificOptions
 {
     public const uint MaxSockPriority = 16;
     public const ushort DefaultMaxQueueDepth = 128;
@@ -21,6 +23,15 @@ public sealed class TcpTransportOptions
     public uint SockPriority { get; set; }
     /// <summary>SPDK's control message buffer count; kept for nvmf_get_transports, buffers here are per request.</summary>
     public ushort ControlMsgNum { get; set; } = 32;
+
+    bool ITransportSpecificOptions.TryRead(JsonElement rawParams, out string? error) => TryRead(rawParams, this, out error);
+
+    /// <summary>nvmf_get_transports keys of TCP (SPDK nvmf_tcp_dump_opts).</summary>
+    public void Dump(JsonObject o)
+    {
+        o["c2h_success"] = C2HSuccess;
+        o["sock_priority"] = SockPriority;
+    }
 
     /// <summary>Reads the TCP keys from the raw params; false with an error for wrong JSON types.</summary>
     public static bool TryRead(JsonElement raw, TcpTransportOptions options, out string? error)
@@ -53,7 +64,7 @@ public sealed class TcpTransportOptions
     /// Applies SPDK's TCP rules to the common options (adjusting them in place) and checks the TCP
     /// keys. Returns an error text when the transport must not be created.
     /// </summary>
-    public string? Validate(Target.Core.Nvmf.TransportOptions common)
+    public string? Validate(TransportOptions common)
     {
         if (SockPriority > MaxSockPriority) return "sock_priority " + SockPriority + " is above " + MaxSockPriority;
         if (common.MaxIoSize < 4096 || common.MaxIoSize % 4 != 0 || common.MaxIoSize > 16u << 20)

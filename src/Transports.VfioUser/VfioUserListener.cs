@@ -11,7 +11,7 @@ using Target.VfioUser.Server;
 
 namespace Target.Transports.VfioUser;
 
-internal sealed unsafe class VfioUserListener : IDisposable
+internal sealed unsafe class VfioUserListener : ITransportListener
 {
     public const string SocketName = "cntrl";
     public const string Bar0Name = "bar0";

@@ -285,8 +285,6 @@ internal sealed class VfioUserQpair : Qpair
             Release(r);
             return;
         }
-        if (QueueId == 0 && r.Cqe.NvmeStatus.IsSuccess && IdentifyPatch.Applies(r.Sqe) && r.Length >= 4096)
-            IdentifyPatch.Apply(r, _ctrlr.ShadowDoorbellsOffered, ((VfioUserTransport)Transport).VfuOptions.DisableCompare);
         Post(r);
     }
 

@@ -1,75 +1,57 @@
 // The VFIOUSER transport (SPDK lib/nvmf/vfio_user.c, spdk_nvmf_transport_vfio_user): each listen
 // address is an emulated NVMe PCI controller served over a vfio-user socket (VfioUserListener);
 // the controller's queues are core queue pairs (VfioUserQpair) polled by one VfioUserPollGroup per
-// reactor. Listeners live on the main reactor; their endpoints are polled there too.
-using System.Text.Json.Nodes;
+// reactor. Listeners live on the main reactor; their endpoints are polled there too. Identify
+// Controller is adjusted for PCIe here (SPDK nvmf_vfio_user_cdata_init).
+using Target.Core.Logging;
+using Target.Core.Nvme.Spec;
 using Target.Core.Nvmf;
 using Target.Core.Reactors;
 using Target.VfioUser.Server;
 
 namespace Target.Transports.VfioUser;
 
-public sealed class VfioUserTransport : ITransport
+public sealed class VfioUserTransport : TransportBase
 {
     public const string TransportName = "VFIOUSER";
 
-    private readonly List<VfioUserListener> _listeners = new();
-    private readonly object _groupsLock = new();
-    private VfioUserPollGroup[] _groups = Array.Empty<VfioUserPollGroup>();
+    /// <summary>-L nvmf_vfio: listeners, client connect/disconnect, controller enable/reset/shutdown, queue create/delete, DMA map/unmap.</summary>
+    public static readonly LogFlag DebugFlag = LogFlags.Register("nvmf_vfio");
 
     public VfioUserTransport(NvmfTarget target, TransportOptions options, VfioUserTransportOptions vfuOptions)
+        : base(target, options, vfuOptions)
     {
-        Target = target;
-        Options = options;
         VfuOptions = vfuOptions;
     }
 
-    public string Name => TransportName;
-    public NvmfTarget Target { get; }
-    public TransportOptions Options { get; }
+    public override string Name => TransportName;
     public VfioUserTransportOptions VfuOptions { get; }
 
     /// <summary>Test hook: ListenAsync records nothing and opens no endpoint (controllers are built by the test).</summary>
     internal bool ListenWithoutEndpoint { get; set; }
 
-    public Task ListenAsync(ListenAddress address) => Target.InvokeAsync(() =>
+    public override Task ListenAsync(ListenAddress address) =>
+        ListenWithoutEndpoint ? Task.CompletedTask : base.ListenAsync(address);
+
+    public override Task StopListenAsync(ListenAddress address) =>
+        ListenWithoutEndpoint ? Task.CompletedTask : base.StopListenAsync(address);
+
+    protected override ITransportListener OpenListener(ListenAddress address)
     {
-        if (ListenWithoutEndpoint) return true;
-        foreach (var l in _listeners)
-            if (l.Address.Equals(address)) return true;
         var reactor = Reactor.Current ?? Target.Reactors?.Main ?? throw new InvalidOperationException("the VFIOUSER transport needs a reactor");
         var listener = VfioUserListener.Open(this, address, reactor);
-        _listeners.Add(listener);
         Serilog.Log.Information("vfio-user: listening on {Socket}", listener.SocketPath);
-        return true;
-    });
-
-    public Task StopListenAsync(ListenAddress address) => Target.InvokeAsync(() =>
-    {
-        if (ListenWithoutEndpoint) return true;
-        for (int i = 0; i < _listeners.Count; i++)
-        {
-            if (!_listeners[i].Address.Equals(address)) continue;
-            _listeners[i].Dispose();
-            _listeners.RemoveAt(i);
-            return true;
-        }
-        throw new InvalidOperationException("not listening on " + address);
-    });
+        if (DebugFlag.IsEnabled)
+            Serilog.Log.Debug("nvmf_vfio {Path}: endpoint up (BAR0 doorbells mappable: {Mappable}, shadow doorbells: {Shadow}, adaptive irq: {Adaptive})",
+                address.Traddr, !VfuOptions.DisableMappableBar0, !VfuOptions.DisableShadowDoorbells, !VfuOptions.DisableAdaptiveIrq);
+        return listener;
+    }
 
     /// <summary>The controller model behind a listen address (tests, diagnostics). Main reactor.</summary>
-    public Nvme.PcieController? FindController(ListenAddress address)
-    {
-        foreach (var l in _listeners) if (l.Address.Equals(address)) return l.Controller;
-        return null;
-    }
+    public Nvme.PcieController? FindController(ListenAddress address) => (FindListener(address) as VfioUserListener)?.Controller;
 
     /// <summary>The endpoint behind a listen address (tests, diagnostics). Main reactor.</summary>
-    public Endpoint? FindEndpoint(ListenAddress address)
-    {
-        foreach (var l in _listeners) if (l.Address.Equals(address)) return l.Endpoint;
-        return null;
-    }
+    public Endpoint? FindEndpoint(ListenAddress address) => (FindListener(address) as VfioUserListener)?.Endpoint;
 
     /// <summary>NQN of the subsystem listening on <paramref name="address"/> (SPDK listen_associate). Main reactor.</summary>
     internal string? FindSubsystemNqn(ListenAddress address)
@@ -79,45 +61,23 @@ public sealed class VfioUserTransport : ITransport
         return null;
     }
 
-    public ITransportPollGroup CreatePollGroup(PollGroup group)
+    protected override ITransportPollGroup NewPollGroup(PollGroup group) => new VfioUserPollGroup(this, group);
+
+    internal void RemovePollGroup(VfioUserPollGroup g) => base.RemovePollGroup(g);
+
+    /// <summary>The poll groups now, typed (control path and tests: allocates).</summary>
+    internal VfioUserPollGroup[] PollGroupSnapshot()
     {
-        var g = new VfioUserPollGroup(this, group);
-        lock (_groupsLock)
-        {
-            var next = new VfioUserPollGroup[_groups.Length + 1];
-            _groups.CopyTo(next, 0);
-            next[^1] = g;
-            Volatile.Write(ref _groups, next);
-        }
-        return g;
+        var all = PollGroups;
+        var typed = new VfioUserPollGroup[all.Length];
+        for (int i = 0; i < all.Length; i++) typed[i] = (VfioUserPollGroup)all[i];
+        return typed;
     }
 
-    internal void RemovePollGroup(VfioUserPollGroup g)
+    public override void AdjustIdentifyController(ref IdentifyController cdata, Controller controller)
     {
-        lock (_groupsLock)
-        {
-            int i = Array.IndexOf(_groups, g);
-            if (i < 0) return;
-            var next = new VfioUserPollGroup[_groups.Length - 1];
-            Array.Copy(_groups, 0, next, 0, i);
-            Array.Copy(_groups, i + 1, next, i, _groups.Length - i - 1);
-            Volatile.Write(ref _groups, next);
-        }
+        if (controller.IsDiscovery) return;
+        bool shadowDoorbells = controller.AdminQpair is VfioUserQpair q && q.Ctrlr.ShadowDoorbellsOffered;
+        Nvme.PcieIdentify.Adjust(ref cdata, shadowDoorbells, VfuOptions.DisableCompare);
     }
-
-    internal VfioUserPollGroup[] PollGroupSnapshot() => Volatile.Read(ref _groups);
-
-    public JsonObject DumpOptions() => Options.ToJson(TransportName, o =>
-    {
-        o["disable_mappable_bar0"] = VfuOptions.DisableMappableBar0;
-        o["disable_adaptive_irq"] = VfuOptions.DisableAdaptiveIrq;
-        o["disable_shadow_doorbells"] = VfuOptions.DisableShadowDoorbells;
-    });
-
-    public Task DestroyAsync() => Target.InvokeAsync(() =>
-    {
-        foreach (var l in _listeners) l.Dispose();
-        _listeners.Clear();
-        return true;
-    });
 }

@@ -1,22 +1,16 @@
 // Creates the "VFIOUSER" transport from nvmf_create_transport (SPDK nvmf_vfio_user_create): SPDK's
-// VFIOUSER defaults (opts_init), the transport-specific keys, and the create-time validation.
-using System.Text.Json;
+// VFIOUSER defaults (opts_init); the transport-specific keys and the create-time validation come
+// from VfioUserTransportOptions.
 using Target.Core.Nvmf;
 
 namespace Target.Transports.VfioUser;
 
-public sealed class VfioUserTransportFactory : ITransportFactory
+public sealed class VfioUserTransportFactory : TransportFactory<VfioUserTransportOptions>
 {
-    public string Name => VfioUserTransport.TransportName;
+    public override string Name => VfioUserTransport.TransportName;
 
-    public TransportOptions DefaultOptions() => VfioUserTransportOptions.DefaultCommon();
+    public override TransportOptions DefaultOptions() => VfioUserTransportOptions.DefaultCommon();
 
-    public ITransport Create(NvmfTarget target, TransportOptions options, JsonElement rawParams)
-    {
-        var vfu = new VfioUserTransportOptions();
-        if (!VfioUserTransportOptions.TryRead(rawParams, vfu, out string? error)) throw new ArgumentException(error);
-        error = vfu.Validate(options);
-        if (error is not null) throw new ArgumentException(error);
-        return new VfioUserTransport(target, options, vfu);
-    }
+    protected override ITransport Create(NvmfTarget target, TransportOptions options, VfioUserTransportOptions specific) =>
+        new VfioUserTransport(target, options, specific);
 }

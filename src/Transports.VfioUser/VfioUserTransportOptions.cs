@@ -4,11 +4,12 @@
 // enable_intr_mode_sq_spreading. Shadow doorbells are forced off while BAR0 is mappable, and
 // max_qpairs_per_ctrlr may not exceed 512 (the doorbell page holds 1024 slots).
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using Target.Core.Nvmf;
 
 namespace Target.Transports.VfioUser;
 
-public sealed class VfioUserTransportOptions
+public sealed class VfioUserTransportOptions : ITransportSpecificOptions
 {
     public const ushort DefaultMaxQueueDepth = 256;
     /// <summary>Queues per controller including the admin queue (SPDK NVMF_VFIO_USER_DEFAULT_MAX_QPAIRS_PER_CTRLR).</summary>
@@ -37,6 +38,16 @@ public sealed class VfioUserTransportOptions
         NumSharedBuffers = 0,
         BufCacheSize = 0,
     };
+
+    bool ITransportSpecificOptions.TryRead(JsonElement rawParams, out string? error) => TryRead(rawParams, this, out error);
+
+    /// <summary>nvmf_get_transports keys of VFIOUSER (SPDK nvmf_vfio_user_dump_opts).</summary>
+    public void Dump(JsonObject o)
+    {
+        o["disable_mappable_bar0"] = DisableMappableBar0;
+        o["disable_adaptive_irq"] = DisableAdaptiveIrq;
+        o["disable_shadow_doorbells"] = DisableShadowDoorbells;
+    }
 
     /// <summary>Reads the VFIOUSER keys (SPDK's relaxed decoder: other keys are ignored, a known key of the wrong type fails).</summary>
     public static bool TryRead(JsonElement raw, VfioUserTransportOptions options, out string? error)

@@ -67,16 +67,16 @@ public sealed class LogMethodTests : IDisposable
     public async Task SetAndClearFlags()
     {
         await using var server = await TestServer.StartAsync();
-        Assert.True((bool?)Json.AssertResult(await server.CallAsync("log_set_flag", new { flag = "nvmf_tcp" })));
-        Assert.True(LogFlags.IsEnabled("nvmf_tcp"));
-        Assert.True(LogFlags.NvmfTcp.IsEnabled);
+        Assert.True((bool?)Json.AssertResult(await server.CallAsync("log_set_flag", new { flag = "nvmf" })));
+        Assert.True(LogFlags.IsEnabled("nvmf"));
+        Assert.True(LogFlags.Nvmf.IsEnabled);
         var flags = Json.AssertResult(await server.CallAsync("log_get_flags"))!.AsObject();
-        Assert.True((bool?)flags["nvmf_tcp"]);
-        Assert.False((bool?)flags["bdev"]);
+        Assert.True((bool?)flags["nvmf"]);
+        Assert.False((bool?)flags["reactor"]);
         Assert.Equal(flags.Select(f => f.Key).Order(StringComparer.Ordinal), flags.Select(f => f.Key));
 
-        Assert.True((bool?)Json.AssertResult(await server.CallAsync("log_clear_flag", new { flag = "nvmf_tcp" })));
-        Assert.False(LogFlags.IsEnabled("nvmf_tcp"));
+        Assert.True((bool?)Json.AssertResult(await server.CallAsync("log_clear_flag", new { flag = "nvmf" })));
+        Assert.False(LogFlags.IsEnabled("nvmf"));
 
         Assert.True((bool?)Json.AssertResult(await server.CallAsync("log_set_flag", new { flag = "all" })));
         Assert.All(Json.AssertResult(await server.CallAsync("log_get_flags"))!.AsObject(), f => Assert.True((bool?)f.Value));

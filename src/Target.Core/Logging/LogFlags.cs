@@ -9,10 +9,10 @@
 // thresholds of LogLevels (SPDK prints a DEBUGLOG only when the print level is DEBUG too, which is
 // why its -L option also raises the print level to DEBUG).
 //
-// The flags of this project's components are registered here, up front, so that -L and
-// log_set_flag accept them before the class that uses one has been loaded (SPDK registers its
-// components from ELF constructors, i.e. before main). A module with a flag of its own calls
-// Register once at composition time.
+// Only the core's own components are registered here. A plugin (bdev module, transport) owns its
+// flag in a static field of its own and hands it to AddLogFlag in its AddXxx registration, which
+// the app runs before it applies -L (SPDK registers its components from ELF constructors, i.e.
+// before main). Every flag must have debug lines on its component's control paths.
 using System.Collections.Concurrent;
 
 namespace Target.Core.Logging;
@@ -39,19 +39,12 @@ public static class LogFlags
 
     private static readonly ConcurrentDictionary<string, LogFlag> s_flags = new(StringComparer.Ordinal);
 
-    // Components of this target, with SPDK's flag names where SPDK has the same component.
+    // Components of the core, with SPDK's flag names: JSON-RPC requests and responses, reactor
+    // start/stop and poller (un)registration, the NVMe-oF target (subsystems, listeners, qpairs,
+    // controllers).
     public static readonly LogFlag Rpc = Register("rpc");
-    public static readonly LogFlag AppRpc = Register("app_rpc");
-    public static readonly LogFlag LogRpc = Register("log_rpc");
     public static readonly LogFlag Reactor = Register("reactor");
-    public static readonly LogFlag Thread = Register("thread");
-    public static readonly LogFlag Bdev = Register("bdev");
-    public static readonly LogFlag BdevNull = Register("bdev_null");
-    public static readonly LogFlag BdevMalloc = Register("bdev_malloc");
-    public static readonly LogFlag Aio = Register("aio");
     public static readonly LogFlag Nvmf = Register("nvmf");
-    public static readonly LogFlag NvmfTcp = Register("nvmf_tcp");
-    public static readonly LogFlag NvmfVfio = Register("nvmf_vfio");
 
     /// <summary>Registers a flag (disabled) or returns the one already registered under that name.</summary>
     public static LogFlag Register(string name)

@@ -3,6 +3,7 @@
 // may arrive before Connect; admin commands go to qid 0 only; I/O commands to I/O queues only.
 using Target.Core.Nvme.Spec;
 using Target.Core.Storage;
+using Target.Core.Logging;
 
 namespace Target.Core.Nvmf;
 
@@ -54,7 +55,7 @@ internal static class CommandDispatcher
     public static void Fail(Request request, NvmeStatus status, ushort parameterLocation)
     {
         request.Qpair.Controller?.RecordError(request, status, parameterLocation);
-        if (Serilog.Log.IsEnabled(Serilog.Events.LogEventLevel.Debug))
+        if (LogFlags.Nvmf.IsEnabled)
             Serilog.Log.Debug("nvmf: qid {Qid} cid {Cid} opc 0x{Opc:x2} failed: {Status} (field at byte {Loc})",
                 request.Qpair.Qid, request.Sqe.Cid, request.Sqe.Opc, status.ToString(), parameterLocation);
         request.Complete(status);

@@ -9,6 +9,7 @@
 using System.Diagnostics;
 using Target.Core.Nvme.Spec;
 using Target.Core.Reactors;
+using Target.Core.Logging;
 
 namespace Target.Core.Nvmf;
 
@@ -79,7 +80,6 @@ public sealed class Controller
             return n;
         }
     }
-    public int OutstandingAers => _aerCount;
     public bool IsDestroyed => _destroyed;
 
     internal uint NormalizeKato(uint katoMs)
@@ -91,8 +91,6 @@ public sealed class Controller
         return (katoMs + unit - 1) / unit * unit;
     }
 
-    public Qpair? GetQpair(ushort qid) => qid < _qpairs.Length ? _qpairs[qid] : null;
-    public int MaxQpairs => _qpairs.Length;
 
     /// <summary>Runs on the controller's reactor (inline when already there or reactor-less).</summary>
     internal void Run(Action<object?> fn, object? arg)
@@ -197,6 +195,7 @@ public sealed class Controller
     {
         if (_destroyed) return;
         _destroyed = true;
+        if (LogFlags.Nvmf.IsEnabled) Serilog.Log.Debug("nvmf: controller {Cntlid} of {Nqn} (host {Host}) destroyed", Cntlid, Subsystem.Nqn, HostNqn);
         _keepAlivePoller?.Unregister();
         _keepAlivePoller = null;
         for (int i = 0; i < _aerCount; i++) _aers[i] = null;

@@ -4,6 +4,7 @@
 // lists live there), to the controller's reactor for I/O queues, then back to the qpair's reactor.
 using System.Runtime.InteropServices;
 using Target.Core.Nvme.Spec;
+using Target.Core.Logging;
 
 namespace Target.Core.Nvmf;
 
@@ -215,7 +216,7 @@ internal static class FabricsCommands
         qpair.State = QpairState.Enabled;
         qpair.PollGroup?.CountConnected(qpair);
         if (qpair.IsAdmin) ctx.Controller!.Start();
-        Serilog.Log.Debug("nvmf: qid {Qid} connected to controller {Cntlid} of {Nqn}", qpair.Qid, ctx.Controller!.Cntlid, ctx.SubNqn);
+        if (LogFlags.Nvmf.IsEnabled) Serilog.Log.Debug("nvmf: qid {Qid} connected to controller {Cntlid} of {Nqn}", qpair.Qid, ctx.Controller!.Cntlid, ctx.SubNqn);
         request.Complete(NvmeStatus.Success);
     }
 

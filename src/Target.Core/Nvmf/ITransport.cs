@@ -1,5 +1,6 @@
 // The transport plugin seam (SPDK include/spdk/nvmf_transport.h, spdk_nvmf_transport_ops): TCP and
-// VFIOUSER implement it; the core never names a concrete transport. Control-path members run on
+// VFIOUSER implement it (through TransportBase, which holds what every transport repeats); the
+// core never names a concrete transport. Control-path members run on
 // the main reactor (or a test thread); CreatePollGroup runs on the poll group's own reactor.
 //
 // Life of a connection, as the core expects it:
@@ -21,6 +22,7 @@
 //      dropped without completion, backend I/O in flight still completes into CompleteRequest,
 //      which the transport must tolerate after close (free the request, send nothing).
 using System.Text.Json.Nodes;
+using Target.Core.Nvme.Spec;
 
 namespace Target.Core.Nvmf;
 
@@ -45,4 +47,12 @@ public interface ITransport
 
     /// <summary>Stops every listener and releases the transport (target shutdown).</summary>
     Task DestroyAsync();
+
+    /// <summary>
+    /// Called by the core's Identify handler after it filled Identify Controller for
+    /// <paramref name="controller"/> (a controller of this transport), before the data is copied
+    /// to the host: a transport changes what differs on it (SPDK's cdata_init: e.g. PCI vendor ids,
+    /// SGL support, no fabrics capsule sizes on PCIe). On the controller's reactor.
+    /// </summary>
+    void AdjustIdentifyController(ref IdentifyController cdata, Controller controller) { }
 }

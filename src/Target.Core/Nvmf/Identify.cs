@@ -33,6 +33,7 @@ internal static class Identify
         {
             case IdentifyCns.Controller:
                 FillController(page, ctrlr);
+                request.Qpair.Transport.AdjustIdentifyController(ref MemoryMarshal.AsRef<IdentifyController>(page), ctrlr);
                 status = NvmeStatus.Success;
                 break;
             case IdentifyCns.Namespace:

@@ -158,6 +158,7 @@ internal static class IoCommands
         request.State = RequestState.AwaitingBackend;
         request.PendingOps = 1;
         var data = op == BlockOp.Read || op == BlockOp.Write || op == BlockOp.Compare ? request.Iov : default;
+        request.Qpair.PollGroup?.CountBackendSubmitted(); // before: the completion may run inline
         ns.Backend.GetChannel().Submit(op, request.StartLba, request.BlockCount, data, request, null);
     }
 
@@ -214,9 +215,11 @@ internal static class IoCommands
         // an inline completion cannot finish the request early.
         request.PendingOps = count + 1;
         var channel = ns.Backend.GetChannel();
+        var group = request.Qpair.PollGroup;
         for (int i = 0; i < nr; i++)
         {
             if (ranges[i].Nlb == 0) continue;
+            group?.CountBackendSubmitted();
             channel.Submit(BlockOp.Unmap, ranges[i].Slba, ranges[i].Nlb, ReadOnlySpan<IoVec>.Empty, request, null);
         }
         OnBlockComplete(request, BlockStatus.Success, null);

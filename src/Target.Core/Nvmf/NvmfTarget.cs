@@ -5,6 +5,7 @@
 using System.Text.Json;
 using Target.Core.Interop;
 using Target.Core.Reactors;
+using Target.Core.Logging;
 
 namespace Target.Core.Nvmf;
 
@@ -126,6 +127,7 @@ public sealed class NvmfTarget
             return Errno.EIO;
         }
         _listenRefs[address] = 1;
+        if (LogFlags.Nvmf.IsEnabled) Serilog.Log.Debug("nvmf: {Transport} listening on {Address}", transport.Name, address.ToString());
         return 0;
     }
 
@@ -137,6 +139,7 @@ public sealed class NvmfTarget
         try
         {
             await transport.StopListenAsync(address).ConfigureAwait(true);
+            if (LogFlags.Nvmf.IsEnabled) Serilog.Log.Debug("nvmf: {Transport} stopped listening on {Address}", transport.Name, address.ToString());
         }
         catch (Exception e)
         {
@@ -156,6 +159,8 @@ public sealed class NvmfTarget
         group.Run(static state =>
         {
             var q = (Qpair)state!;
+            if (LogFlags.Nvmf.IsEnabled)
+                Serilog.Log.Debug("nvmf: new {Transport} qpair from {Peer} placed on {Group}", q.Transport.Name, q.PeerAddress?.ToString() ?? "-", q.PollGroup!.Name);
             q.PollGroup!.AddQpair(q);
         }, PreAssign(qpair, group));
     }
@@ -176,6 +181,7 @@ public sealed class NvmfTarget
         var s = new Subsystem(this, nqn, SubsystemType.Nvme, _nextSubsystemId++);
         AddSubsystemEntry(s);
         BumpDiscoveryGeneration();
+        if (LogFlags.Nvmf.IsEnabled) Serilog.Log.Debug("nvmf: subsystem {Nqn} created", nqn);
         return s;
     }
 
@@ -191,6 +197,7 @@ public sealed class NvmfTarget
         _subsystems.Remove(s);
         _byNqn.Remove(s.Nqn);
         BumpDiscoveryGeneration();
+        if (LogFlags.Nvmf.IsEnabled) Serilog.Log.Debug("nvmf: subsystem {Nqn} removed", s.Nqn);
     }
 
     /// <summary>Records a change of the discovery log and tells discovery controllers (AEN 0xF0).</summary>

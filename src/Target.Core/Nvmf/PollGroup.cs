@@ -27,13 +27,13 @@ public sealed class PollGroup
     public int Index { get; }
     public string Name { get; }
     public IReadOnlyList<Qpair> Qpairs => _qpairs;
-    public IReadOnlyList<ITransportPollGroup> TransportGroups => _transportGroups;
 
     // nvmf_get_stats counters (cumulative ones never go down, as in SPDK).
     public ulong AdminQpairs { get; private set; }
     public ulong IoQpairs { get; private set; }
     public ulong CompletedNvmeIo { get; private set; }
-    public ulong PendingBdevIo { get; internal set; }
+    /// <summary>Backend (bdev) operations submitted from this reactor and not completed yet: a gauge, not cumulative.</summary>
+    public ulong PendingBdevIo { get; private set; }
 
     /// <summary>Runs <paramref name="fn"/> on this group's reactor (inline if already there or reactor-less).</summary>
     public void Run(Action<object?> fn, object? arg)
@@ -90,6 +90,10 @@ public sealed class PollGroup
     }
 
     internal void CountCompletedIo() => CompletedNvmeIo++;
+
+    internal void CountBackendSubmitted() => PendingBdevIo++;
+
+    internal void CountBackendCompleted() => PendingBdevIo--;
 
     internal SubsystemPollState SubsystemState(Subsystem subsystem)
     {

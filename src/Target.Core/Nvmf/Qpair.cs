@@ -3,6 +3,7 @@
 // (TcpConnection, the vfio-user queue pair) and implements sending completions and closing.
 // Everything here runs on the owning poll group's reactor once the qpair has been placed.
 using Target.Core.Nvme.Spec;
+using Target.Core.Logging;
 
 namespace Target.Core.Nvmf;
 
@@ -91,6 +92,8 @@ public abstract class Qpair
         _closed = true;
         State = QpairState.Error;
         var ctrlr = Controller;
+        if (LogFlags.Nvmf.IsEnabled)
+            Serilog.Log.Debug("nvmf: {Transport} qid {Qid} of controller {Cntlid} closed", Transport.Name, Qid, ctrlr?.Cntlid ?? 0xFFFF);
         Controller = null;
         ctrlr?.OnQpairClosed(this);
         PollGroup?.RemoveQpair(this);

@@ -138,6 +138,9 @@ public class Request : IBlockCompletion
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    void IBlockCompletion.OnBlockComplete(BlockStatus status, object? context) =>
+    void IBlockCompletion.OnBlockComplete(BlockStatus status, object? context)
+    {
+        Qpair.PollGroup?.CountBackendCompleted();
         IoCommands.OnBlockComplete(this, status, context);
+    }
 }

@@ -8,6 +8,7 @@
 // re-checks the ring. Either the sender sees the flag or the reactor sees the message (Dekker).
 using System.Diagnostics;
 using Target.Core.Interop;
+using Target.Core.Logging;
 
 namespace Target.Core.Reactors;
 
@@ -143,6 +144,8 @@ public sealed class Reactor
             _timed.Add(poller);
         }
         if (wakeFd >= 0) AddWakeFd(wakeFd);
+        if (LogFlags.Reactor.IsEnabled)
+            Serilog.Log.Debug("reactor {Lcore}: poller {Poller} registered (period {Period} us, wake fd {Fd})", Lcore, name, periodMicros, wakeFd);
         return poller;
     }
 
@@ -154,6 +157,7 @@ public sealed class Reactor
         _pollersChanged = true;
         if (poller.PeriodTicks == 0 && poller.WakeFd < 0) _fdlessActivePollers--;
         if (poller.WakeFd >= 0) RemoveWakeFd(poller.WakeFd);
+        if (LogFlags.Reactor.IsEnabled) Serilog.Log.Debug("reactor {Lcore}: poller {Poller} unregistered", Lcore, poller.Name);
     }
 
     [Conditional("DEBUG")]
@@ -174,6 +178,7 @@ public sealed class Reactor
         Tid = Libc.GetTid();
         SynchronizationContext.SetSynchronizationContext(_syncContext);
         Pin();
+        if (LogFlags.Reactor.IsEnabled) Serilog.Log.Debug("reactor {Lcore}: running on tid {Tid}{Mode}", Lcore, Tid, BusyPoll ? " (busy polling)" : "");
         long lastWork = Stopwatch.GetTimestamp();
         try
         {
@@ -215,6 +220,7 @@ public sealed class Reactor
         }
         finally
         {
+            if (LogFlags.Reactor.IsEnabled) Serilog.Log.Debug("reactor {Lcore}: stopped", Lcore);
             t_current = null;
             _exited.TrySetResult();
         }

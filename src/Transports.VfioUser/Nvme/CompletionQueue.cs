@@ -38,16 +38,11 @@ public sealed unsafe class CompletionQueue
     public bool Broken { get; private set; }
     /// <summary>Tail at the last interrupt (adaptive interrupts fire only when it moved).</summary>
     public int LastInterruptTail { get; set; }
-    /// <summary>Head seen at the previous adaptive-interrupt check.</summary>
-    public int LastCheckedHead { get; set; }
 
     public int Used => Tail >= Head ? Tail - Head : Tail + Size - Head;
 
     /// <summary>Free slots once every reserved completion is posted (one slot always stays empty).</summary>
     public int Available => Size - 1 - Used - Reserved;
-
-    /// <summary>Reads and validates the head doorbell. False (and Broken) when it is out of range.</summary>
-    public bool RefreshHead(Doorbells doorbells) => RefreshHead(doorbells.Read(Doorbells.CqHeadSlot(Qid)));
 
     /// <summary>Validates a head doorbell value read by the caller (BAR0 or shadow page). False (and Broken) when out of range.</summary>
     public bool RefreshHead(uint head)
@@ -63,11 +58,10 @@ public sealed unsafe class CompletionQueue
 
     /// <summary>
     /// Writes <paramref name="cqe"/> (phase set here) at the tail and advances it. Returns false
-    /// when the queue memory is not mapped (try again later) or the queue is full or broken.
+    /// when the queue memory is not mapped (try again later) or the queue is full or broken. The
+    /// head doorbell is read from <paramref name="shadow"/> when set (I/O queues after Doorbell
+    /// Buffer Config), else from BAR0.
     /// </summary>
-    public bool TryPost(IGuestMemory memory, Doorbells doorbells, in CompletionEntry cqe) => TryPost(memory, doorbells, null, cqe);
-
-    /// <summary>As above; the head doorbell is read from <paramref name="shadow"/> when set (I/O queues after Doorbell Buffer Config).</summary>
     public bool TryPost(IGuestMemory memory, Doorbells doorbells, ShadowDoorbells? shadow, in CompletionEntry cqe)
     {
         if (Broken) return false;

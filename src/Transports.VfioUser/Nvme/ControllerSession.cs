@@ -97,6 +97,8 @@ internal sealed class ControllerSession
     /// <summary>A qpair reported closed (its reactor).</summary>
     public void OnQpairClosed(VfioUserQpair q)
     {
+        if (VfioUserTransport.DebugFlag.IsEnabled)
+            Serilog.Log.Debug("nvmf_vfio {Path}: queue {Qid} closed", Ctrlr.Address.Traddr, q.QueueId);
         if (q.QueueId != 0)
         {
             Interlocked.Decrement(ref _ioAlive);

@@ -78,11 +78,19 @@ public sealed class NvmeDevice : IVfioDevice
 
     public void Resume() => Controller.Resume();
 
-    public void DmaRegionAdded(GuestRegion region) { }
+    public void DmaRegionAdded(GuestRegion region)
+    {
+        if (VfioUserTransport.DebugFlag.IsEnabled)
+            Serilog.Log.Debug("nvmf_vfio {Path}: DMA map iova 0x{Iova:x} length 0x{Length:x}{Access}", Controller.Address.Traddr, region.Iova, region.Length, region.Writable ? " rw" : " ro");
+    }
 
     // Queue and data addresses are guest addresses translated on every use, and the controller is
     // quiesced around this call: no pointer into the region survives it.
-    public void DmaRegionRemoving(GuestRegion region) { }
+    public void DmaRegionRemoving(GuestRegion region)
+    {
+        if (VfioUserTransport.DebugFlag.IsEnabled)
+            Serilog.Log.Debug("nvmf_vfio {Path}: DMA unmap iova 0x{Iova:x} length 0x{Length:x}", Controller.Address.Traddr, region.Iova, region.Length);
+    }
 
     public void Reset(ResetReason reason)
     {

@@ -117,6 +117,8 @@ public sealed class PcieController : Bar0Registers.IOwner
         Volatile.Write(ref _cc, value);
         bool wasEnabled = (old & ControllerRegisters.CcEn) != 0;
         bool enable = (value & ControllerRegisters.CcEn) != 0;
+        if (VfioUserTransport.DebugFlag.IsEnabled && old != value)
+            Serilog.Log.Debug("nvmf_vfio {Path}: CC 0x{Old:x} -> 0x{New:x}", Address.Traddr, old, value);
         if (!wasEnabled && enable)
         {
             StartSession();

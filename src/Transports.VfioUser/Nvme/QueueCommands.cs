@@ -26,6 +26,9 @@ internal static class QueueCommands
     /// <summary>True when the command was a PCIe queue command and is handled (completed now or later).</summary>
     public static bool TryHandle(ControllerSession session, VfioUserQpair admin, VfioUserRequest r)
     {
+        if (VfioUserTransport.DebugFlag.IsEnabled && IsQueueCommand((AdminOpcode)r.Sqe.Opc))
+            Serilog.Log.Debug("nvmf_vfio {Path}: {Command} qid {Qid} size {Size} cdw11 0x{Cdw11:x} prp1 0x{Prp1:x}",
+                session.Ctrlr.Address.Traddr, ((AdminOpcode)r.Sqe.Opc).ToString(), (ushort)r.Sqe.Cdw10, (r.Sqe.Cdw10 >> 16) + 1, r.Sqe.Cdw11, r.Sqe.Prp1);
         switch ((AdminOpcode)r.Sqe.Opc)
         {
             case AdminOpcode.CreateIoCq: CreateCq(session, admin, r); return true;
@@ -36,6 +39,9 @@ internal static class QueueCommands
             default: return false;
         }
     }
+
+    private static bool IsQueueCommand(AdminOpcode opc) => opc is AdminOpcode.CreateIoCq or AdminOpcode.CreateIoSq
+        or AdminOpcode.DeleteIoCq or AdminOpcode.DeleteIoSq or AdminOpcode.DoorbellBufferConfig;
 
     private static NvmeStatus CheckCommon(ControllerSession session, in SubmissionEntry sqe, out ushort qid, out int size)
     {

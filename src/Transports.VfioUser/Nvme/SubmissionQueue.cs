@@ -23,9 +23,6 @@ public sealed unsafe class SubmissionQueue
     public CompletionQueue Cq { get; }
     public int Head { get; private set; }
 
-    /// <summary>Reads the tail doorbell: the tail, or -1 when the value is out of range.</summary>
-    public int ReadTail(Doorbells doorbells) => ValidateTail(doorbells.Read(Doorbells.SqTailSlot(Qid)));
-
     /// <summary>Validates a tail doorbell value read by the caller (BAR0 or shadow page): the tail, or -1 when out of range.</summary>
     public int ValidateTail(uint value)
     {

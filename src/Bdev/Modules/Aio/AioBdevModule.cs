@@ -2,6 +2,7 @@
 // resize event). Errors are negative errno values; main reactor only.
 using System.Text.Json.Nodes;
 using Target.Core.Interop;
+using Target.Core.Logging;
 
 namespace Target.Bdev.Modules.Aio;
 
@@ -9,12 +10,14 @@ public sealed class AioBdevModule : IBdevModule
 {
     public const string ProductName = "AIO disk";
 
+    /// <summary>-L aio: creates, deletes and rescans.</summary>
+    public static readonly LogFlag DebugFlag = LogFlags.Register("aio");
+
     private readonly BdevRegistry _registry;
 
     public AioBdevModule(BdevRegistry registry)
     {
         _registry = registry;
-        registry.AddModule(this);
     }
 
     public string Name => "aio";
@@ -64,6 +67,8 @@ public sealed class AioBdevModule : IBdevModule
             message = Errno.Text(-rc);
             return rc;
         }
+        if (DebugFlag.IsEnabled)
+            Serilog.Log.Debug("aio: created {Name} on {File} ({Blocks} x {BlockSize}, {Mode})", name, filename, b.NumBlocks, blockSize, readOnly ? "read-only" : "read-write");
         bdev = b;
         return 0;
     }
@@ -107,6 +112,7 @@ public sealed class AioBdevModule : IBdevModule
     {
         Bdev? b = _registry.Find(name);
         if (b is null || b.Module != this) return Task.FromResult(-Errno.ENODEV);
+        if (DebugFlag.IsEnabled) Serilog.Log.Debug("aio: deleting {Name}", name);
         return Finish(_registry.UnregisterAsync(b));
 
         static async Task<int> Finish(Task t) { await t; return 0; }
@@ -121,6 +127,7 @@ public sealed class AioBdevModule : IBdevModule
         int errno = driver.File.RefreshSize();
         if (errno != 0) return -errno;
         ulong blocks = driver.File.SizeBytes / b.BlockSize;
+        if (DebugFlag.IsEnabled) Serilog.Log.Debug("aio: rescan of {Name}: {Old} -> {New} blocks", name, b.NumBlocks, blocks);
         if (blocks == b.NumBlocks) return 0;
         Serilog.Log.Information("AIO device {Name} is resized: old block count {Old}, new block count {New}", name, b.NumBlocks, blocks);
         return _registry.Resize(b, blocks);

@@ -26,6 +26,7 @@ public sealed unsafe class AioChannel
         for (int i = 0; i < QueueDepth; i++) _freeSlots[i] = QueueDepth - 1 - i;
         _freeCount = QueueDepth;
         _poller = reactor.RegisterPoller("bdev_aio_poll", s_poll, this, 0, _context.EventFd);
+        if (AioBdevModule.DebugFlag.IsEnabled) Serilog.Log.Debug("aio: channel on reactor {Lcore} for fd {Fd} (queue depth {Depth})", reactor.Lcore, fd, QueueDepth);
     }
 
     public int InFlight => QueueDepth - _freeCount;
@@ -50,7 +51,7 @@ public sealed unsafe class AioChannel
             return;
         }
         _freeSlots[_freeCount++] = slot;
-        if (error != 0 && Serilog.Log.IsEnabled(Serilog.Events.LogEventLevel.Debug))
+        if (error != 0 && AioBdevModule.DebugFlag.IsEnabled)
             Serilog.Log.Debug("aio submit on {Bdev} failed: errno {Errno}", io.Bdev.Name, error);
         io.Complete(error == 0 ? BdevIoStatus.NoMemory : BdevIoStatus.Failed);
     }

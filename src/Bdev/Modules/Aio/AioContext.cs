@@ -85,8 +85,6 @@ public sealed unsafe class AioContext : IDisposable
     /// <summary>Submitted and not yet reaped.</summary>
     public int InFlight => _maxEvents - _freeCount;
 
-    public int MaxEvents => _maxEvents;
-
     /// <summary>Whether Reap reads the user-space completion ring (false: io_getevents fallback).</summary>
     internal bool UsesUserRing => _useRing;
 

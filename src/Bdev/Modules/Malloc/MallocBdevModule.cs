@@ -3,6 +3,7 @@
 using System.Runtime.InteropServices;
 using System.Text.Json.Nodes;
 using Target.Core.Interop;
+using Target.Core.Logging;
 
 namespace Target.Bdev.Modules.Malloc;
 
@@ -10,13 +11,15 @@ public sealed class MallocBdevModule : IBdevModule
 {
     public const string ProductName = "Malloc disk";
 
+    /// <summary>-L bdev_malloc: creates, deletes.</summary>
+    public static readonly LogFlag DebugFlag = LogFlags.Register("bdev_malloc");
+
     private readonly BdevRegistry _registry;
     private int _counter;
 
     public MallocBdevModule(BdevRegistry registry)
     {
         _registry = registry;
-        registry.AddModule(this);
     }
 
     public string Name => "malloc";
@@ -63,6 +66,7 @@ public sealed class MallocBdevModule : IBdevModule
             return rc;
         }
         _counter++;
+        if (DebugFlag.IsEnabled) Serilog.Log.Debug("bdev_malloc: created {Name} ({Blocks} x {BlockSize}, {Bytes} bytes)", name, numBlocks, blockSize, size);
         bdev = b;
         return 0;
     }
@@ -71,6 +75,7 @@ public sealed class MallocBdevModule : IBdevModule
     {
         Bdev? b = _registry.Find(name);
         if (b is null || b.Module != this) return Task.FromResult(-Errno.ENODEV);
+        if (DebugFlag.IsEnabled) Serilog.Log.Debug("bdev_malloc: deleting {Name}", name);
         return Finish(_registry.UnregisterAsync(b));
 
         static async Task<int> Finish(Task t) { await t; return 0; }

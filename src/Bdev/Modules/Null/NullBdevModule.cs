@@ -2,6 +2,7 @@
 // Main reactor only. Errors come back as (negative errno, message) for the RPC layer.
 using System.Text.Json.Nodes;
 using Target.Core.Interop;
+using Target.Core.Logging;
 
 namespace Target.Bdev.Modules.Null;
 
@@ -9,12 +10,14 @@ public sealed class NullBdevModule : IBdevModule
 {
     public const string ProductName = "Null disk";
 
+    /// <summary>-L bdev_null: creates, deletes.</summary>
+    public static readonly LogFlag DebugFlag = LogFlags.Register("bdev_null");
+
     private readonly BdevRegistry _registry;
 
     public NullBdevModule(BdevRegistry registry)
     {
         _registry = registry;
-        registry.AddModule(this);
     }
 
     public string Name => "null";
@@ -46,6 +49,7 @@ public sealed class NullBdevModule : IBdevModule
         driver.Bdev = b;
         int rc = _registry.Register(b);
         if (rc != 0) { message = Errno.Text(-rc); return rc; }
+        if (DebugFlag.IsEnabled) Serilog.Log.Debug("bdev_null: created {Name} ({Blocks} x {BlockSize})", name, numBlocks, blockSize);
         bdev = b;
         return 0;
     }
@@ -55,6 +59,7 @@ public sealed class NullBdevModule : IBdevModule
     {
         Bdev? b = _registry.Find(name);
         if (b is null || b.Module != this) return Task.FromResult(-Errno.ENODEV);
+        if (DebugFlag.IsEnabled) Serilog.Log.Debug("bdev_null: deleting {Name}", name);
         return Finish(_registry.UnregisterAsync(b));
 
         static async Task<int> Finish(Task t) { await t; return 0; }
