@@ -3,7 +3,6 @@
 // log flag. Needs a ReactorSet in the container.
 using Microsoft.Extensions.DependencyInjection;
 using Target.Bdev.Rpc;
-using Target.Core.Nvmf;
 using Target.Core.Plugins;
 using Target.Core.Reactors;
 
@@ -15,7 +14,7 @@ public static class BdevServiceCollectionExtensions
     public static IServiceCollection AddBdevLayer(this IServiceCollection services)
     {
         services.AddSingleton(sp => new BdevRegistry(sp.GetRequiredService<ReactorSet>()));
-        services.AddSingleton<INamespaceBackendResolver, BdevNamespaceResolver>();
+        BdevNamespaceResolver.AddTo(services);
         return services
             .AddConfigSubsystem<BdevSubsystem>()
             .AddRpcMethodGroup<BdevRpc>()
