@@ -3,7 +3,6 @@
 using System.Runtime.InteropServices;
 using Target.Bdev.Modules.Aio;
 using Target.Core.Memory;
-using Xunit.Abstractions;
 
 namespace Bdev.Tests.Aio;
 

@@ -18,7 +18,7 @@ public sealed class TargetFixture : IAsyncLifetime
     internal MemoryBackend Backend { get; } = new("mem0", 512, 16384);
     public int Port { get; private set; }
 
-    public async Task InitializeAsync()
+    public async ValueTask InitializeAsync()
     {
         Reactors = Environment.GetEnvironmentVariable("TCP_TEST_ONE_REACTOR") == "1"
             ? new ReactorSet(new[] { 0 }, Environment.GetEnvironmentVariable("TCP_TEST_BUSY") == "1")
@@ -48,7 +48,7 @@ public sealed class TargetFixture : IAsyncLifetime
         Assert.True(Port > 0);
     }
 
-    public async Task DisposeAsync()
+    public async ValueTask DisposeAsync()
     {
         await Target.InvokeAsync(async () => { await Transport.DestroyAsync(); return true; });
         await Reactors.StopAsync();
