@@ -1,5 +1,5 @@
 // A real NvmfTarget on two reactors with the TCP transport listening on 127.0.0.1 (ephemeral
-// port) and one subsystem over a MemoryBackend namespace.
+// port) and one subsystem over an in-memory namespace.
 using System.Text.Json;
 using Target.Core.Nvmf;
 using Target.Core.Reactors;
@@ -15,7 +15,10 @@ public sealed class TargetFixture : IAsyncLifetime
     internal ReactorSet Reactors { get; private set; } = null!;
     internal NvmfTarget Target { get; private set; } = null!;
     internal TcpTransport Transport { get; private set; } = null!;
-    internal MemoryBackend Backend { get; } = new("mem0", 512, 16384);
+    internal RamBackend Backend { get; } = new("mem0", 512, 16384)
+    {
+        SupportedOps = static op => op is BlockOp.Read or BlockOp.Write or BlockOp.Flush or BlockOp.WriteZeroes,
+    };
     public int Port { get; private set; }
 
     public async ValueTask InitializeAsync()
