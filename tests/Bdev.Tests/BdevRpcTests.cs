@@ -10,8 +10,8 @@ public sealed class BdevRpcTests : IAsyncLifetime
     private readonly BdevTestHost _host = new(0);
     private TestRpcRegistry Rpc => _host.Rpc;
 
-    public Task InitializeAsync() => Task.CompletedTask;
-    public async Task DisposeAsync() => await _host.DisposeAsync();
+    public ValueTask InitializeAsync() => ValueTask.CompletedTask;
+    public async ValueTask DisposeAsync() => await _host.DisposeAsync();
 
     [Fact]
     public async Task NullCreateGetResizeDelete()

@@ -10,13 +10,13 @@ public sealed class MallocBdevTests : IAsyncLifetime
 {
     private readonly BdevTestHost _host = new(0, 1);
 
-    public Task InitializeAsync() => _host.OnMain(() =>
+    public ValueTask InitializeAsync() => new(_host.OnMain(() =>
     {
         Assert.Equal(0, _host.Malloc.Create("M0", 512, 8192, Guid.Empty, 0, 0, -1, out _)); // 4 MiB
         return true;
-    });
+    }));
 
-    public async Task DisposeAsync() => await _host.DisposeAsync();
+    public async ValueTask DisposeAsync() => await _host.DisposeAsync();
 
     [Theory]
     [InlineData(512, 1, 0)]

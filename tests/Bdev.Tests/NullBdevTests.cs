@@ -8,13 +8,13 @@ public sealed class NullBdevTests : IAsyncLifetime
 {
     private readonly BdevTestHost _host = new(0);
 
-    public Task InitializeAsync() => _host.OnMain(() =>
+    public ValueTask InitializeAsync() => new(_host.OnMain(() =>
     {
         Assert.Equal(0, _host.Null.Create("N0", 4096, 1 << 20, Guid.Empty, 0, out _, out _));
         return true;
-    });
+    }));
 
-    public async Task DisposeAsync() => await _host.DisposeAsync();
+    public async ValueTask DisposeAsync() => await _host.DisposeAsync();
 
     [Fact]
     public async Task ReadsReturnZeroesAndWritesAreDropped()

@@ -10,8 +10,8 @@ public sealed class QosAndIostatTests : IAsyncLifetime
 {
     private readonly BdevTestHost _host = new(0, 1);
 
-    public Task InitializeAsync() => _host.Rpc.CallAsync("bdev_null_create", "{\"name\":\"N0\",\"num_blocks\":1024,\"block_size\":512}");
-    public async Task DisposeAsync() => await _host.DisposeAsync();
+    public ValueTask InitializeAsync() => new(_host.Rpc.CallAsync("bdev_null_create", "{\"name\":\"N0\",\"num_blocks\":1024,\"block_size\":512}"));
+    public async ValueTask DisposeAsync() => await _host.DisposeAsync();
 
     /// <summary>Keeps <paramref name="depth"/> reads in flight on reactor 0 for a time; counts completions.</summary>
     private sealed class Loop : IBdevIoCompletion

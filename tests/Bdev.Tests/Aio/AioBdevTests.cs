@@ -12,15 +12,15 @@ public sealed class AioBdevTests : IAsyncLifetime
     private readonly string _dir = Path.Combine("/var/tmp", "bdev-aio-test-" + Guid.NewGuid().ToString("N"));
     private string _file = "";
 
-    public Task InitializeAsync()
+    public ValueTask InitializeAsync()
     {
         Directory.CreateDirectory(_dir);
         _file = Path.Combine(_dir, "disk.img");
         using (var f = File.Create(_file)) f.SetLength(8 << 20);
-        return Task.CompletedTask;
+        return ValueTask.CompletedTask;
     }
 
-    public async Task DisposeAsync()
+    public async ValueTask DisposeAsync()
     {
         await _host.DisposeAsync();
         Directory.Delete(_dir, recursive: true);

@@ -5,7 +5,6 @@ using System.Text.Json;
 using Target.Core.Nvmf;
 using Target.Core.Reactors;
 using Target.Transports.VfioUser;
-using Transports.VfioUser.Tests.Nvme;
 
 namespace Initiator.Tests.VfioUser;
 

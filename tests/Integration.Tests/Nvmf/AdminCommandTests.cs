@@ -14,13 +14,13 @@ public sealed class SharedTargetFixture : IAsyncLifetime
 {
     public NvmfTarget Target { get; private set; } = null!;
 
-    public async Task InitializeAsync()
+    public async ValueTask InitializeAsync()
     {
         var o = new NvmfTargetOptions { MallocBlocks = 16384, BlockSize = 512, AnaReporting = true };
         Target = await NvmfTarget.StartAsync(o);
     }
 
-    public async Task DisposeAsync()
+    public async ValueTask DisposeAsync()
     {
         if (Target is not null) await Target.DisposeAsync();
     }

@@ -11,7 +11,7 @@ public class Ipv6ListenerTests
     [Fact]
     public async Task Ipv6ListenerAddedUsedAndRemovedAtRuntime()
     {
-        if (!System.Net.Sockets.Socket.OSSupportsIPv6) return;
+        if (!System.Net.Sockets.Socket.OSSupportsIPv6) Assert.Skip("IPv6 is not supported on this machine");
         await using var t = await NvmfTarget.StartAsync();
         int port = NvmfTarget.FreePort();
         await RpcPy.OkAsync(t.RpcSocket, $"nvmf_subsystem_add_listener {NvmfTarget.Nqn} -t tcp -f ipv6 -a ::1 -s {port}");

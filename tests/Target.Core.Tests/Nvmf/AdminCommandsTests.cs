@@ -226,7 +226,7 @@ public class AdminCommandsTests
         int before = q.Completions.Count;
         q.Execute(aer);
         Assert.Equal(before, q.Completions.Count); // held
-        h.Resolver.Bdevs.Add("Malloc1", new FakeBackend("Malloc1", 512, 64));
+        h.Resolver.Bdevs.Add("Malloc1", new RamBackend("Malloc1", 512, 64));
         var (nsid, errno) = (await h.Subsystem.AddNamespaceAsync("Malloc1", 0, null, null, null, 0));
         Assert.Equal(2u, nsid);
         Assert.Equal(0, errno);

@@ -1,5 +1,5 @@
-// In-memory stand-ins for the nvmf seams: a RAM namespace backend, a transport whose qpairs
-// record completions, a bdev resolver and an RPC registry that keeps handlers in a dictionary.
+// In-memory stand-ins for the nvmf seams: a transport whose qpairs record completions and an RPC
+// registry that keeps handlers in a dictionary (the RAM namespace and its resolver: Test.Support).
 using System.Runtime.InteropServices;
 using System.Text.Json;
 using System.Text.Json.Nodes;
@@ -9,73 +9,6 @@ using Target.Core.Rpc;
 using Target.Core.Storage;
 
 namespace Target.Core.Tests.Nvmf;
-
-internal sealed unsafe class FakeBackend : INamespaceBackend, INamespaceChannel
-{
-    public readonly byte[] Data;
-
-    public FakeBackend(string name, uint blockSize, ulong blocks)
-    {
-        Name = name;
-        BlockSize = blockSize;
-        BlockCount = blocks;
-        Data = GC.AllocateArray<byte>((int)(blockSize * blocks), pinned: true);
-    }
-
-    public string Name { get; }
-    public uint BlockSize { get; }
-    public ulong BlockCount { get; }
-    public Guid Uuid { get; } = Guid.NewGuid();
-    public bool Closed { get; private set; }
-    public int Submitted { get; private set; }
-    public bool Supports(BlockOp op) => true;
-    public INamespaceChannel GetChannel() => this;
-    public event Action<INamespaceBackend, bool>? Changed;
-    public void Close() => Closed = true;
-    public void RaiseRemoved() => Changed?.Invoke(this, true);
-
-    public void Submit(BlockOp op, ulong startBlock, uint blockCount, ReadOnlySpan<IoVec> data, IBlockCompletion completion, object? context)
-    {
-        Submitted++;
-        int off = (int)(startBlock * BlockSize);
-        int len = (int)(blockCount * BlockSize);
-        var status = BlockStatus.Success;
-        switch (op)
-        {
-            case BlockOp.Read:
-                foreach (var v in data) { new Span<byte>(Data, off, (int)v.Length).CopyTo(new Span<byte>((void*)v.Base, (int)v.Length)); off += (int)v.Length; }
-                break;
-            case BlockOp.Write:
-                foreach (var v in data) { new ReadOnlySpan<byte>((void*)v.Base, (int)v.Length).CopyTo(new Span<byte>(Data, off, (int)v.Length)); off += (int)v.Length; }
-                break;
-            case BlockOp.Compare:
-                foreach (var v in data)
-                {
-                    if (!new ReadOnlySpan<byte>((void*)v.Base, (int)v.Length).SequenceEqual(new ReadOnlySpan<byte>(Data, off, (int)v.Length))) status = BlockStatus.Miscompare;
-                    off += (int)v.Length;
-                }
-                break;
-            case BlockOp.WriteZeroes:
-            case BlockOp.Unmap:
-                Array.Clear(Data, off, len);
-                break;
-        }
-        completion.OnBlockComplete(status, context);
-    }
-}
-
-internal sealed class FakeResolver : INamespaceBackendResolver
-{
-    public readonly Dictionary<string, FakeBackend> Bdevs = new();
-
-    public INamespaceBackend? Open(string bdevName, out int errno)
-    {
-        errno = 0;
-        if (Bdevs.TryGetValue(bdevName, out var b)) return b;
-        errno = 19;
-        return null;
-    }
-}
 
 internal sealed class FakeTransport : ITransport
 {

@@ -12,12 +12,12 @@ internal sealed class NvmfHarness
     public const string SubNqn = "nqn.2016-06.io.spdk:cnode1";
     public const string HostNqn = "nqn.2014-08.org.nvmexpress:uuid:11111111-2222-3333-4444-555555555555";
 
-    public readonly FakeResolver Resolver = new();
+    public readonly RamResolver Resolver = new();
     public readonly TransportRegistry Registry = new();
     public readonly NvmfTarget Target;
     public readonly FakeTransport Transport;
     public readonly Subsystem Subsystem;
-    public readonly FakeBackend Backend;
+    public readonly RamBackend Backend;
 
     public NvmfHarness(bool allowAnyHost = true, bool addNamespace = true)
     {
@@ -25,7 +25,7 @@ internal sealed class NvmfHarness
         Target = new NvmfTarget(null, Registry, Resolver);
         Transport = new FakeTransport(new TransportOptions());
         Target.AddTransportAsync(Transport).GetAwaiter().GetResult();
-        Backend = new FakeBackend("Malloc0", 512, 2048);
+        Backend = new RamBackend("Malloc0", 512, 2048);
         Resolver.Bdevs.Add("Malloc0", Backend);
         Subsystem = Target.CreateSubsystem(SubNqn)!;
         Subsystem.AllowAnyHost = allowAnyHost;

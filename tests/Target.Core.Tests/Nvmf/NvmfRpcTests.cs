@@ -6,7 +6,7 @@ namespace Target.Core.Tests.Nvmf;
 
 public class NvmfRpcTests
 {
-    private readonly FakeResolver _resolver = new();
+    private readonly RamResolver _resolver = new();
     private readonly NvmfTarget _target;
     private readonly FakeRegistry _rpc = new();
 
@@ -15,7 +15,7 @@ public class NvmfRpcTests
         var reg = new TransportRegistry();
         reg.Register(new FakeTransportFactory());
         _target = new NvmfTarget(null, reg, _resolver);
-        _resolver.Bdevs.Add("Malloc0", new FakeBackend("Malloc0", 512, 128));
+        _resolver.Bdevs.Add("Malloc0", new RamBackend("Malloc0", 512, 128));
         new NvmfTransportRpc(_target).Register(_rpc);
         new NvmfSubsystemRpc(_target).Register(_rpc);
         new NvmfNamespaceRpc(_target).Register(_rpc);

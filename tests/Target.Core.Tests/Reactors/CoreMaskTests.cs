@@ -13,7 +13,8 @@ public class CoreMaskTests
     [InlineData("[1]", new[] { 1 })]
     public void Parses(string mask, int[] expected)
     {
-        if (expected[^1] >= Environment.ProcessorCount) return;
+        if (expected[^1] >= Environment.ProcessorCount)
+            Assert.Skip("needs core " + expected[^1] + ", this machine has " + Environment.ProcessorCount);
         Assert.Equal(expected, CoreMask.Parse(mask));
     }
 

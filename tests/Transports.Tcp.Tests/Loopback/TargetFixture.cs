@@ -1,8 +1,9 @@
 // A real NvmfTarget on two reactors with the TCP transport listening on 127.0.0.1 (ephemeral
-// port) and one subsystem over a MemoryBackend namespace.
+// port) and one subsystem over an in-memory namespace.
 using System.Text.Json;
 using Target.Core.Nvmf;
 using Target.Core.Reactors;
+using Target.Core.Storage;
 using Target.Transports.Tcp;
 
 namespace Transports.Tcp.Tests.Loopback;
@@ -15,10 +16,13 @@ public sealed class TargetFixture : IAsyncLifetime
     internal ReactorSet Reactors { get; private set; } = null!;
     internal NvmfTarget Target { get; private set; } = null!;
     internal TcpTransport Transport { get; private set; } = null!;
-    internal MemoryBackend Backend { get; } = new("mem0", 512, 16384);
+    internal RamBackend Backend { get; } = new("mem0", 512, 16384)
+    {
+        SupportedOps = static op => op is BlockOp.Read or BlockOp.Write or BlockOp.Flush or BlockOp.WriteZeroes,
+    };
     public int Port { get; private set; }
 
-    public async Task InitializeAsync()
+    public async ValueTask InitializeAsync()
     {
         Reactors = Environment.GetEnvironmentVariable("TCP_TEST_ONE_REACTOR") == "1"
             ? new ReactorSet(new[] { 0 }, Environment.GetEnvironmentVariable("TCP_TEST_BUSY") == "1")
@@ -48,7 +52,7 @@ public sealed class TargetFixture : IAsyncLifetime
         Assert.True(Port > 0);
     }
 
-    public async Task DisposeAsync()
+    public async ValueTask DisposeAsync()
     {
         await Target.InvokeAsync(async () => { await Transport.DestroyAsync(); return true; });
         await Reactors.StopAsync();

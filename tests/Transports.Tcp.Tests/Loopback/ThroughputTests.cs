@@ -3,7 +3,6 @@
 using System.Diagnostics;
 using Target.Core.Nvme.Spec;
 using Target.Core.Nvme.Tcp;
-using Xunit.Abstractions;
 
 namespace Transports.Tcp.Tests.Loopback;
 

@@ -59,7 +59,7 @@ public sealed class EndToEndTests : IAsyncLifetime
         public Span<byte> Span(ulong iova, int length) => Memory.Span(iova, length);
     }
 
-    public async Task InitializeAsync()
+    public async ValueTask InitializeAsync()
     {
         Directory.CreateDirectory(_dir);
         _reactors = new ReactorSet(new[] { 0, 1 });
@@ -84,7 +84,7 @@ public sealed class EndToEndTests : IAsyncLifetime
         });
     }
 
-    public async Task DisposeAsync()
+    public async ValueTask DisposeAsync()
     {
         await _target.InvokeAsync(async () => { await _target.ShutdownAsync(); return true; });
         await _reactors.StopAsync();
