@@ -47,22 +47,27 @@ public sealed class TcpTransport : ITransport
     /// <summary>Closed qpairs whose requests all came back and whose memory was released.</summary>
     public long QpairsFreed => Interlocked.Read(ref _qpairsFreed);
 
-    /// <summary>The port a listener actually bound (for trsvcid "0" in tests); -1 if not listening.</summary>
+    /// <summary>The port a listener actually bound (asked as given, or as trsvcid "0"); -1 if not listening.</summary>
     public Task<int> GetBoundPortAsync(ListenAddress address) => _target.InvokeAsync(() =>
     {
-        foreach (var l in _listeners) if (l.Address.Equals(address)) return l.Port;
+        foreach (var l in _listeners) if (l.Address.Equals(address) || l.Requested.Equals(address)) return l.Port;
         return -1;
     });
 
-    public Task ListenAsync(ListenAddress address) => _target.InvokeAsync(() =>
+    /// <summary>
+    /// Listens on <paramref name="address"/>. trsvcid "0" (our extension; SPDK binds what it is
+    /// asked) binds a port the kernel picks: the returned address, the log line and everything the
+    /// subsystem shows carry that port, so tests need no pick-then-release port race.
+    /// </summary>
+    public Task<ListenAddress> ListenAsync(ListenAddress address) => _target.InvokeAsync(() =>
     {
         foreach (var l in _listeners)
-            if (l.Address.Equals(address)) return true; // SPDK: listening twice on one address is fine
+            if (l.Address.Equals(address)) return l.Address; // SPDK: listening twice on one address is fine
         var listener = TcpListener.Open(address);
         _listeners.Add(listener);
         EnsureAcceptor();
-        Serilog.Log.Information("tcp: listening on {Address} (port {Port})", address.ToString(), listener.Port);
-        return true;
+        Serilog.Log.Information("tcp: listening on {Address} (port {Port})", listener.Address.ToString(), listener.Port);
+        return listener.Address;
     });
 
     public Task StopListenAsync(ListenAddress address) => _target.InvokeAsync(() =>

@@ -31,16 +31,16 @@ public sealed class VfioUserTransport : ITransport
     /// <summary>Test hook: ListenAsync records nothing and opens no endpoint (controllers are built by the test).</summary>
     internal bool ListenWithoutEndpoint { get; set; }
 
-    public Task ListenAsync(ListenAddress address) => Target.InvokeAsync(() =>
+    public Task<ListenAddress> ListenAsync(ListenAddress address) => Target.InvokeAsync(() =>
     {
-        if (ListenWithoutEndpoint) return true;
+        if (ListenWithoutEndpoint) return address;
         foreach (var l in _listeners)
-            if (l.Address.Equals(address)) return true;
+            if (l.Address.Equals(address)) return address;
         var reactor = Reactor.Current ?? Target.Reactors?.Main ?? throw new InvalidOperationException("the VFIOUSER transport needs a reactor");
         var listener = VfioUserListener.Open(this, address, reactor);
         _listeners.Add(listener);
         Serilog.Log.Information("vfio-user: listening on {Socket}", listener.SocketPath);
-        return true;
+        return address;
     });
 
     public Task StopListenAsync(ListenAddress address) => Target.InvokeAsync(() =>
