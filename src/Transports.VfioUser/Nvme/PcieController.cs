@@ -70,6 +70,8 @@ public sealed class PcieController : Bar0Registers.IOwner
     internal ControllerSession? Session => _session;
     /// <summary>Register accesses served by messages (REGION_READ/WRITE of BAR0).</summary>
     public long TrappedAccesses;
+    /// <summary>Doorbell writes that came as REGION_WRITE messages (0 while the doorbell page is mapped).</summary>
+    public long TrappedDoorbellWrites;
     /// <summary>Why CSTS.CFS was last raised (diagnostics).</summary>
     public string? FatalReason { get; private set; }
 
@@ -193,6 +195,7 @@ public sealed class PcieController : Bar0Registers.IOwner
         if (offset < Bar0Registers.RegistersSize + Doorbells.PageSize)
         {
             if (!isWrite) return -Protocol.Errno.EPERM;
+            Interlocked.Increment(ref TrappedDoorbellWrites);
             return Doorbells.TrappedWrite(offset - Bar0Registers.RegistersSize, data);
         }
         if (!isWrite) data.Clear();
@@ -203,7 +206,8 @@ public sealed class PcieController : Bar0Registers.IOwner
     internal void Reset(ResetReason reason)
     {
         if (reason == ResetReason.LostConnection)
-            Serilog.Log.Information("vfio-user: controller at {Address}: {Count} trapped BAR0 accesses", Address.Traddr, Interlocked.Read(ref TrappedAccesses));
+            Serilog.Log.Information("vfio-user: controller at {Address}: {Count} trapped BAR0 accesses, {Doorbells} trapped doorbell writes",
+                Address.Traddr, Interlocked.Read(ref TrappedAccesses), Interlocked.Read(ref TrappedDoorbellWrites));
         _pendingEnable = false;
         _session?.BeginTeardown();
         Volatile.Write(ref _cc, 0);

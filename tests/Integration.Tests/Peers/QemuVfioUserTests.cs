@@ -1,6 +1,10 @@
 // QEMU's vfio-user-pci (QEMU 11 from a trixie chroot, TCG) as the real VMM: the guest's ordinary
 // Linux nvme PCI driver binds our emulated controller (after SeaBIOS enabled and disabled it) and
-// writes/reads back patterns with O_DIRECT from two CPUs at once, then powers off.
+// writes/reads back patterns with O_DIRECT from two CPUs at once, then powers off. With the
+// doorbell page mappable, QEMU maps it and no doorbell write reaches the target as a message;
+// with disable_mappable_bar0 (-M) every admin doorbell write is a trapped REGION_WRITE.
+using System.Text.RegularExpressions;
+
 namespace Integration.Tests.Peers;
 
 public class QemuVfioUserTests
@@ -27,6 +31,16 @@ public class QemuVfioUserTests
 
             var r = await GuestRunner.RunAsync("run-vfio-user-guest.sh", $"--socket {dir}/cntrl --jobs 2", 480);
             Assert.True(r.Passed, "vfio-user guest check failed:\n" + r.Output + "\n--- target ---\n" + t.Output);
+            // The guest has 2 CPUs: its driver asks for (and our controller grants) one I/O queue per CPU.
+            Assert.True(r.ResultField("io_queues") == "2",
+                $"guest's controller has {r.ResultField("io_queues")} I/O queues ({r.ResultField("queue_map")} default/read/poll), expected 2:\n{r.ResultLine}");
+
+            // Which doorbell path was taken: the target logs its trapped doorbell writes when QEMU goes away.
+            long trapped = await TrappedDoorbellWritesAsync(t);
+            if (disableMappableBar0)
+                Assert.True(trapped > 0, "disable_mappable_bar0, yet no doorbell write was trapped\n" + t.Output);
+            else
+                Assert.True(trapped == 0, $"doorbell page mappable, yet {trapped} doorbell writes were trapped\n" + t.Output);
 
             // The listener is visible and its removal closes the endpoint.
             Assert.Contains("VFIOUSER", await RpcPy.OkAsync(s, $"nvmf_get_subsystems {Nqn}"));
@@ -37,5 +51,19 @@ public class QemuVfioUserTests
         {
             try { Directory.Delete(dir, true); } catch (IOException) { }
         }
+    }
+
+    /// <summary>The count from the target's "N trapped doorbell writes" line (logged on QEMU's disconnect).</summary>
+    private static async Task<long> TrappedDoorbellWritesAsync(TargetProcess t)
+    {
+        var pattern = new Regex(@"(\d+) trapped doorbell writes");
+        for (int i = 0; i < 100; i++)
+        {
+            var m = pattern.Matches(t.Output);
+            if (m.Count > 0) return long.Parse(m[^1].Groups[1].Value);
+            await Task.Delay(100);
+        }
+        Assert.Fail("the target logged no trapped doorbell count after the guest left:\n" + t.Output);
+        return -1;
     }
 }
