@@ -65,8 +65,9 @@ if ! resolve; then
 fi
 set_dest() {
   krel=${kpkg#linux-image-}
-  # The cache is keyed by the kernel package's name and version: a new Debian kernel makes a new one.
-  key="${krel}_${kver}"
+  # The cache is keyed by the kernel package's name and version (and this script's recipe): a new
+  # Debian kernel makes a new one.
+  key="${krel}_${kver}_r${recipe}"
   dest="$cache_root/$key"
 }
 set_dest
@@ -82,6 +83,8 @@ prune_old() {
   if ! flock -n -x 8; then log "a guest run is using the cache: old builds kept for now"; exec 8>&-; return 0; fi
   for d in "$cache_root"/*; do
     [ -f "$d/kernel-package" ] && [ "$d" != "$dest" ] || continue
+    # Made within the hour: a run of an older checkout (which takes no lock) may be using it.
+    [ -n "$(find "$d" -maxdepth 0 -mmin +60)" ] || { log "keeping $d for now (made within the hour)"; continue; }
     log "removing old guest build $d ($(cat "$d/kernel-package"))"
     rm -rf "$d"
   done

@@ -49,6 +49,8 @@ prune_old() {
   if ! flock -n -x 8; then log "a guest run is using the cache: old chroots kept for now"; exec 8>&-; return 0; fi
   for d in "$prefix" "${prefix}"_*; do
     [ -d "$d" ] && [ "$d" != "$1" ] || continue
+    # Made within the hour: a run of an older checkout (which takes no lock) may be using it.
+    [ -n "$(find "$d" -maxdepth 0 -mmin +60)" ] || { log "keeping $d for now (made within the hour)"; continue; }
     log "removing old chroot $d ($(sed -n 's/^qemu=//p' "$d/.complete" 2>/dev/null))"
     rm -rf --one-file-system "$d"
   done
