@@ -72,6 +72,11 @@ public sealed class PcieController : Bar0Registers.IOwner
     public long TrappedAccesses;
     /// <summary>Doorbell writes that came as REGION_WRITE messages (0 while the doorbell page is mapped).</summary>
     public long TrappedDoorbellWrites;
+    // TrappedDoorbellWrites when CC.EN last went 0 -> 1: tells the last driver's writes from the
+    // firmware's (QEMU traps even a mapped BAR for a while after an INTx, which SeaBIOS's NVMe driver gets).
+    private long _trappedDoorbellWritesAtEnable;
+    /// <summary>Trapped doorbell writes since the controller was last enabled.</summary>
+    public long TrappedDoorbellWritesSinceEnable => Interlocked.Read(ref TrappedDoorbellWrites) - Interlocked.Read(ref _trappedDoorbellWritesAtEnable);
     /// <summary>Why CSTS.CFS was last raised (diagnostics).</summary>
     public string? FatalReason { get; private set; }
 
@@ -119,6 +124,7 @@ public sealed class PcieController : Bar0Registers.IOwner
         bool enable = (value & ControllerRegisters.CcEn) != 0;
         if (!wasEnabled && enable)
         {
+            Interlocked.Exchange(ref _trappedDoorbellWritesAtEnable, Interlocked.Read(ref TrappedDoorbellWrites));
             StartSession();
         }
         else if (wasEnabled && !enable)
@@ -206,8 +212,8 @@ public sealed class PcieController : Bar0Registers.IOwner
     internal void Reset(ResetReason reason)
     {
         if (reason == ResetReason.LostConnection)
-            Serilog.Log.Information("vfio-user: controller at {Address}: {Count} trapped BAR0 accesses, {Doorbells} trapped doorbell writes",
-                Address.Traddr, Interlocked.Read(ref TrappedAccesses), Interlocked.Read(ref TrappedDoorbellWrites));
+            Serilog.Log.Information("vfio-user: controller at {Address}: {Count} trapped BAR0 accesses, {Doorbells} trapped doorbell writes ({SinceEnable} since the last controller enable)",
+                Address.Traddr, Interlocked.Read(ref TrappedAccesses), Interlocked.Read(ref TrappedDoorbellWrites), TrappedDoorbellWritesSinceEnable);
         _pendingEnable = false;
         _session?.BeginTeardown();
         Volatile.Write(ref _cc, 0);
