@@ -19,6 +19,7 @@ public sealed class QosAndIostatTests : IAsyncLifetime
         public BdevDesc Desc = null!;
         public BdevChannel Channel = null!;
         public IoVec[] Data = null!;
+        public ulong Blocks = 1;
         public long Completed;
         public volatile bool Stop;
         public int InFlight;
@@ -32,7 +33,7 @@ public sealed class QosAndIostatTests : IAsyncLifetime
         private void Next()
         {
             if (Stop) return;
-            if (Desc.Read(Channel, Data, 0, 1, this, null) == 0) InFlight++;
+            if (Desc.Read(Channel, Data, 0, Blocks, this, null) == 0) InFlight++;
         }
 
         public void OnBdevIoComplete(BdevIoStatus status, object? context)
@@ -118,14 +119,10 @@ public sealed class QosAndIostatTests : IAsyncLifetime
         await _host.Rpc.CallAsync("bdev_set_qos_limit", $"{{\"name\":\"N0\",\"r_mbytes_per_sec\":{mibPerSec}}}");
         var desc = await _host.OpenAsync("N0");
         using var buf = new NativeBuffer(64 * 1024);
-        var loop = new Loop { Desc = desc, Data = new[] { buf.Vec() } };
+        // 8 reads of 128 blocks (64 KiB) kept in flight: 1 MiB/s allows ~16 per second.
+        var loop = new Loop { Desc = desc, Data = new[] { buf.Vec() }, Blocks = 128 };
         var sw = Stopwatch.StartNew();
-        await _host.Reactors[0].InvokeAsync(() =>
-        {
-            loop.Channel = desc.GetChannel();
-            // 128-block reads (64 KiB): 1 MiB/s allows ~16 per second.
-            for (int i = 0; i < 8; i++) desc.Read(loop.Channel, loop.Data, 0, 128, loop, null);
-        });
+        await _host.Reactors[0].InvokeAsync(() => loop.Start(8));
         await Task.Delay(1000);
         var (done, c, channels) = await _host.Reactors[0].InvokeAsync(() =>
         {
