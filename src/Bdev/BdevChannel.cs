@@ -79,6 +79,8 @@ public sealed class BdevChannel
     /// <summary>I/Os taken from the pool and not yet returned.</summary>
     public int Outstanding => _taken;
     public int QosQueued { get; private set; }
+    /// <summary>QoS credit granted and I/O admitted on this channel (read on its reactor).</summary>
+    public BdevQosCounters QosCounters { get; } = new();
 
     internal int Submit(BdevIoType type, ulong offsetBlocks, ulong numBlocks, ReadOnlySpan<IoVec> data,
         IBdevIoCompletion? callback, IBlockCompletion? blockCallback, object? context)
@@ -242,20 +244,25 @@ public sealed class BdevChannel
         double slices = reset ? 1.0 : (double)(now - _qosLastRefill) * 1_000_000 / Stopwatch.Frequency / QosSliceMicros;
         _qosLastRefill = now;
         double share = Math.Max(1, Volatile.Read(ref Bdev.ChannelCount));
+        var c = QosCounters;
+        c.Refills++;
         // Per 1 ms slice, in thousandths: IOs/s → IOs/ms*1000 == IOs/s; MiB/s → bytes/ms*1000 == MiB/s*1048576.
-        Refill(ref _iosCredit, l.RwIosPerSec / share, slices, reset);
-        Refill(ref _rwBytesCredit, l.RwMbytesPerSec * 1048576.0 / share, slices, reset);
-        Refill(ref _rBytesCredit, l.RMbytesPerSec * 1048576.0 / share, slices, reset);
-        Refill(ref _wBytesCredit, l.WMbytesPerSec * 1048576.0 / share, slices, reset);
+        c.CreditedIoMillis += Refill(ref _iosCredit, l.RwIosPerSec / share, slices, reset);
+        c.CreditedRwByteMillis += Refill(ref _rwBytesCredit, l.RwMbytesPerSec * 1048576.0 / share, slices, reset);
+        c.CreditedReadByteMillis += Refill(ref _rBytesCredit, l.RMbytesPerSec * 1048576.0 / share, slices, reset);
+        c.CreditedWriteByteMillis += Refill(ref _wBytesCredit, l.WMbytesPerSec * 1048576.0 / share, slices, reset);
     }
 
-    private static void Refill(ref long credit, double perSlice, double slices, bool reset)
+    /// <summary>Refills one credit; returns what it added (0 when unlimited).</summary>
+    private static long Refill(ref long credit, double perSlice, double slices, bool reset)
     {
-        if (perSlice <= 0) { credit = long.MaxValue / 2; return; } // unlimited
-        if (reset) { credit = (long)Math.Max(perSlice, 1); return; }
+        if (perSlice <= 0) { credit = long.MaxValue / 2; return 0; } // unlimited
+        long before = credit;
+        if (reset) { credit = (long)Math.Max(perSlice, 1); return credit; }
         // Unused credit carries over for at most QosBurstSlices, bounding bursts after idle time.
         double next = credit + perSlice * slices;
         credit = (long)Math.Min(next, Math.Max(perSlice * QosBurstSlices, 1));
+        return Math.Max(0, credit - before);
     }
 
     private bool QosTake(BdevIo io)
@@ -267,8 +274,10 @@ public sealed class BdevChannel
         if (isRead && _rBytesCredit <= 0) return false;
         if (isWrite && _wBytesCredit <= 0) return false;
         _iosCredit -= 1000;
+        QosCounters.AdmittedIos++;
         if (isRead || isWrite)
         {
+            QosCounters.AdmittedBytes += (long)(io.NumBlocks * Bdev.BlockSize);
             long cost = (long)(io.NumBlocks * Bdev.BlockSize) * 1000;
             _rwBytesCredit -= cost;
             if (isRead) _rBytesCredit -= cost;
@@ -297,6 +306,7 @@ public sealed class BdevChannel
         if (_qosTail is null) _qosHead = io; else _qosTail.Next = io;
         _qosTail = io;
         QosQueued++;
+        QosCounters.DeferredIos++;
     }
 
     private BdevIo QosDequeue()

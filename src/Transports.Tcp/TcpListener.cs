@@ -14,16 +14,22 @@ internal sealed unsafe class TcpListener : ITransportListener
     private const int Backlog = 512;
     private const int SocketBufferSize = 2 * 1024 * 1024;
 
-    private TcpListener(int fd, ListenAddress address, int port)
+    private TcpListener(int fd, ListenAddress requested, int port)
     {
         Fd = fd;
-        Address = address;
+        Requested = requested;
         Port = port;
+        Address = requested.Trsvcid == "0"
+            ? new ListenAddress(requested.Trtype, requested.Adrfam, requested.Traddr, port.ToString(System.Globalization.CultureInfo.InvariantCulture))
+            : requested;
     }
 
     public int Fd { get; private set; }
+    /// <summary>The address listened on: as asked, with trsvcid "0" replaced by the bound port.</summary>
     public ListenAddress Address { get; }
-    /// <summary>The bound port (differs from trsvcid when it asked for port 0).</summary>
+    /// <summary>The address as asked (trsvcid may be "0").</summary>
+    public ListenAddress Requested { get; }
+    /// <summary>The bound port.</summary>
     public int Port { get; }
 
     /// <summary>Binds and listens; throws InvalidOperationException with SPDK-like text on failure.</summary>

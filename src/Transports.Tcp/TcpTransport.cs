@@ -45,15 +45,24 @@ public sealed class TcpTransport : TransportBase
     /// <summary>Closed qpairs whose requests all came back and whose memory was released.</summary>
     public long QpairsFreed => Interlocked.Read(ref _qpairsFreed);
 
-    /// <summary>The port a listener actually bound (for trsvcid "0" in tests); -1 if not listening.</summary>
+    /// <summary>The port a listener actually bound (asked as given, or as trsvcid "0"); -1 if not listening.</summary>
     public Task<int> GetBoundPortAsync(ListenAddress address) => Target.InvokeAsync(() =>
-        FindListener(address) is TcpListener l ? l.Port : -1);
+    {
+        foreach (var l in Listeners)
+            if (l is TcpListener t && (t.Address.Equals(address) || t.Requested.Equals(address))) return t.Port;
+        return -1;
+    });
 
+    /// <summary>
+    /// Opens a listening socket. trsvcid "0" (our extension; SPDK binds what it is asked) binds a
+    /// port the kernel picks: the listener's Address, the log line and everything the subsystem
+    /// shows carry that port, so tests need no pick-then-release port race.
+    /// </summary>
     protected override ITransportListener OpenListener(ListenAddress address)
     {
         var listener = TcpListener.Open(address);
         EnsureAcceptor();
-        Serilog.Log.Information("tcp: listening on {Address} (port {Port})", address.ToString(), listener.Port);
+        Serilog.Log.Information("tcp: listening on {Address} (port {Port})", listener.Address.ToString(), listener.Port);
         return listener;
     }
 

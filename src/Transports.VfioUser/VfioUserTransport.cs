@@ -30,8 +30,8 @@ public sealed class VfioUserTransport : TransportBase
     /// <summary>Test hook: ListenAsync records nothing and opens no endpoint (controllers are built by the test).</summary>
     internal bool ListenWithoutEndpoint { get; set; }
 
-    public override Task ListenAsync(ListenAddress address) =>
-        ListenWithoutEndpoint ? Task.CompletedTask : base.ListenAsync(address);
+    public override Task<ListenAddress> ListenAsync(ListenAddress address) =>
+        ListenWithoutEndpoint ? Task.FromResult(address) : base.ListenAsync(address);
 
     public override Task StopListenAsync(ListenAddress address) =>
         ListenWithoutEndpoint ? Task.CompletedTask : base.StopListenAsync(address);

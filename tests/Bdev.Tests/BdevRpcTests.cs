@@ -127,7 +127,7 @@ public sealed class BdevRpcTests : IAsyncLifetime
         var sw = System.Diagnostics.Stopwatch.StartNew();
         e = await Rpc.FailAsync("bdev_get_bdevs", "{\"name\":\"Never\",\"timeout\":200}");
         Assert.Equal(-19, e.Code);
-        Assert.InRange(sw.ElapsedMilliseconds, 150, 3000);
+        Assert.InRange(sw.ElapsedMilliseconds, 150, 15000); // waited out its timeout; the top only catches a hang (loaded machine)
     }
 
     [Fact]

@@ -79,8 +79,7 @@ public class LogFlagTests
         await RpcPy.OkAsync(s, "nvmf_create_transport -t TCP");
         await RpcPy.OkAsync(s, $"nvmf_create_subsystem {Nqn} -a");
         await RpcPy.OkAsync(s, $"nvmf_subsystem_add_ns {Nqn} M0");
-        int port = Nvmf.NvmfTarget.FreePort();
-        await RpcPy.OkAsync(s, $"nvmf_subsystem_add_listener {Nqn} -t tcp -a 127.0.0.1 -s {port}");
+        int port = await AnyPortListener.AddAsync(s, Nqn);
         using (var client = new TcpClient())
         {
             await client.ConnectAsync("127.0.0.1", port);

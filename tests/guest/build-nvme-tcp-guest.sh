@@ -18,7 +18,7 @@ set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 # Bump when the initramfs contents change (module lists, layout): older caches are rebuilt.
-recipe=3
+recipe=4
 cache_root=${NVMF_GUEST_CACHE:-/var/cache/nvmf-target-guest}
 rebuild=0
 while [ $# -gt 0 ]; do
@@ -50,20 +50,50 @@ resolve() {
   fi
   [ -n "${kpkg:-}" ] && [ -n "${kver:-}" ]
 }
+# shellcheck source=apt-lists.sh
+. "$here/apt-lists.sh"
 kpkg=; kver=
+# Lists older than a day may pin a kernel the mirror has replaced: refresh them first (root only;
+# without root, or offline, the lists there are decide).
+if [ "$(id -u)" = 0 ] && ! apt_lists_fresh; then
+  apt_update build-nvme-tcp-guest || log "apt-get update failed; using the lists there are"
+fi
 if ! resolve; then
   log "apt lists do not know linux-image-amd64; running apt-get update"
-  timeout 600 apt-get update -q >&2 || true
+  apt_update build-nvme-tcp-guest || true
   resolve || { log "cannot resolve linux-image-amd64's kernel package"; exit 1; }
 fi
-krel=${kpkg#linux-image-}
-key="${krel}_${kver}"
-dest="$cache_root/$key"
+set_dest() {
+  krel=${kpkg#linux-image-}
+  # The cache is keyed by the kernel package's name and version (and this script's recipe): a new
+  # Debian kernel makes a new one.
+  key="${krel}_${kver}_r${recipe}"
+  dest="$cache_root/$key"
+}
+set_dest
 log "kernel package $kpkg $kver -> $dest"
 
 is_current() { [ "$(cat "$1/.complete" 2>/dev/null)" = "recipe=$recipe" ]; }
+
+# Removes guest caches other than $dest (older kernels or recipes), unless a run is using the
+# cache right now (run-*-guest.sh hold a shared lock on $cache_root/.in-use.lock meanwhile).
+prune_old() {
+  local d
+  exec 8>"$cache_root/.in-use.lock"
+  if ! flock -n -x 8; then log "a guest run is using the cache: old builds kept for now"; exec 8>&-; return 0; fi
+  for d in "$cache_root"/*; do
+    [ -f "$d/kernel-package" ] && [ "$d" != "$dest" ] || continue
+    # Made within the hour: a run of an older checkout (which takes no lock) may be using it.
+    [ -n "$(find "$d" -maxdepth 0 -mmin +60)" ] || { log "keeping $d for now (made within the hour)"; continue; }
+    log "removing old guest build $d ($(cat "$d/kernel-package"))"
+    rm -rf "$d"
+  done
+  exec 8>&-
+}
+
 if is_current "$dest" && [ $rebuild = 0 ]; then
   log "reusing $dest"
+  prune_old
   echo "$dest"; exit 0
 fi
 
@@ -77,7 +107,15 @@ trap 'exit 130' INT TERM
 mkdir "$work/deb"
 chmod 777 "$work/deb"; chmod 755 "$work"
 log "apt-get download $kpkg=$kver"
-(cd "$work/deb" && timeout 900 apt-get download -q "$kpkg=$kver" >&2)
+if ! (cd "$work/deb" && timeout 900 apt-get download -q "$kpkg=$kver" >&2); then
+  # The mirror may have dropped that version since the lists were fetched: update and re-resolve.
+  apt_update build-nvme-tcp-guest || true
+  resolve || { log "cannot resolve linux-image-amd64's kernel package"; exit 1; }
+  set_dest
+  log "apt-get download $kpkg=$kver (after apt-get update) -> $dest"
+  rm -f "$work"/deb/*.deb
+  (cd "$work/deb" && timeout 900 apt-get download -q "$kpkg=$kver" >&2)
+fi
 deb=$(ls "$work"/deb/*.deb)
 mkdir "$work/kernel"
 dpkg -x "$deb" "$work/kernel"
@@ -149,13 +187,12 @@ cp /bin/busybox "$R/bin/busybox"
 for a in $(/bin/busybox --list-full); do
   [ -e "$R/$a" ] || ln -s /bin/busybox "$R/$a"
 done
-# nvme-disc: reads the discovery log page via ioctl (busybox cannot); optional (needs gcc + libc6-dev).
-if command -v gcc >/dev/null && gcc -static -O2 -o "$R/bin/nvme-disc" "$here/nvme-disc.c" 2>"$work/gcc.err"; then
-  log "built nvme-disc (discovery log page reader)"
-else
-  log "could not build nvme-disc (gcc/libc6-dev missing?): discover mode will report sysfs only"
-  rm -f "$R/bin/nvme-disc"
+# nvme-disc: reads the discovery log page via ioctl (busybox cannot); the discovery test needs it.
+command -v gcc >/dev/null || { log "missing gcc (for nvme-disc.c): run tests/guest/install-deps.sh"; exit 1; }
+if ! gcc -static -O2 -o "$R/bin/nvme-disc" "$here/nvme-disc.c" 2>"$work/gcc.err"; then
+  cat "$work/gcc.err" >&2; log "could not build nvme-disc (libc6-dev missing?): run tests/guest/install-deps.sh"; exit 1
 fi
+log "built nvme-disc (discovery log page reader)"
 mknod -m 600 "$R/dev/console" c 5 1 2>/dev/null || true
 mknod -m 666 "$R/dev/null" c 1 3 2>/dev/null || true
 echo "$krel" > "$R/etc/kernel-release"
@@ -184,5 +221,6 @@ else
   mv -T "$work" "$dest" 2>/dev/null || log "another run published $dest first; reusing it"
 fi
 is_current "$dest" || { log "no complete build at $dest"; exit 1; }
+prune_old
 log "done: $(du -sh "$dest" | cut -f1)"
 echo "$dest"

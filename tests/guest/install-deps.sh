@@ -1,14 +1,17 @@
 #!/usr/bin/env bash
 # Installs what tests/guest/*.sh need on a Debian 12 machine (run as root).
-# Idempotent: packages already installed are skipped; `apt-get update` runs at most once.
+# Idempotent: packages already installed are skipped. `apt-get update` runs first when the package
+# lists are missing or older than a day (a fresh machine has none; stale ones name versions the
+# mirror no longer has), and once more if an install still fails.
 # Usage: install-deps.sh [--vfio-user]   (--vfio-user adds debootstrap for build-vfio-user-qemu.sh)
 set -euo pipefail
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 
 want=(qemu-system-x86 busybox-static cpio kmod ca-certificates gcc libc6-dev)  # gcc: nvme-disc.c
 for a in "$@"; do
   case "$a" in
     --vfio-user) want+=(debootstrap util-linux) ;;
-    -h|--help) sed -n '2,5p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,6p' "$0"; exit 0 ;;
     *) echo "install-deps.sh: unknown argument $a" >&2; exit 2 ;;
   esac
 done
@@ -28,11 +31,12 @@ if [ ${#missing[@]} -eq 0 ]; then
 fi
 
 export DEBIAN_FRONTEND=noninteractive
-stamp=/var/lib/apt/periodic/nvmf-target-guest-update-stamp
-# Update once per machine (a fresh machine has no lists); again if the lists are gone.
-if [ ! -e "$stamp" ] || ! ls /var/lib/apt/lists/*_Packages >/dev/null 2>&1; then
-  timeout 600 apt-get update -q
-  mkdir -p "$(dirname "$stamp")" && touch "$stamp"
-fi
+# shellcheck source=apt-lists.sh
+. "$here/apt-lists.sh"
+apt_lists_fresh || apt_update "install-deps.sh" || echo "install-deps.sh: apt-get update failed; trying the install with the lists there are" >&2
 echo "install-deps.sh: installing ${missing[*]}"
-timeout 1200 apt-get install -y -q --no-install-recommends "${missing[@]}"
+if ! timeout 1200 apt-get install -y -q --no-install-recommends "${missing[@]}"; then
+  # The lists may name versions the mirror has dropped since they were fetched.
+  apt_update "install-deps.sh"
+  timeout 1200 apt-get install -y -q --no-install-recommends "${missing[@]}"
+fi

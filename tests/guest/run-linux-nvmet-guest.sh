@@ -27,6 +27,8 @@ done
 [[ "$port" =~ ^[0-9]+$ ]] && [[ "$nqn" =~ ^[A-Za-z0-9.:_-]+$ ]] && [[ "$size" =~ ^[0-9]+$ ]] \
   || { echo "run-linux-nvmet-guest.sh: need --port PORT --nqn SUBNQN" >&2; exit 2; }
 [ -n "$cache" ] || cache=$("$here/build-nvme-tcp-guest.sh" | tail -1)
+# Hold a shared lock on the cache while the guest runs: builders remove old caches only when no run holds it.
+exec 9>"$(dirname "$cache")/.in-use.lock" && flock -s 9 || true
 
 tmp=$(mktemp -d /tmp/linux-nvmet-guest.XXXXXX)
 qpid=

@@ -47,6 +47,8 @@ if [ -z "$cache" ]; then
   cache=$("$here/build-nvme-tcp-guest.sh" | tail -1)
 fi
 [ -f "$cache/bzImage" ] && [ -f "$cache/initramfs.cpio.gz" ] || { echo "run-nvme-tcp-guest.sh: no guest in '$cache'" >&2; exit 1; }
+# Hold a shared lock on the cache while the guest runs: builders remove old caches only when no run holds it.
+exec 9>"$(dirname "$cache")/.in-use.lock" && flock -s 9 || true
 
 tmp=$(mktemp -d /tmp/nvme-tcp-guest.XXXXXX)
 qpid=

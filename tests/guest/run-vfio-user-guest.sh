@@ -33,6 +33,8 @@ sock=$(realpath -m "$sock"); sockdir=$(dirname "$sock")
 
 cache=$("$here/build-nvme-tcp-guest.sh" | tail -1)
 chroot_dir=$("$here/build-vfio-user-qemu.sh" | tail -1)
+# Hold a shared lock on the cache while the guest runs: builders remove old caches only when no run holds it.
+exec 9>"$(dirname "$cache")/.in-use.lock" && flock -s 9 || true
 
 tmp=$(mktemp -d /tmp/vfio-user-guest.XXXXXX)   # under /tmp: bind-mounted into the chroot
 qpid=

@@ -33,8 +33,12 @@ public interface ITransport
 
     TransportOptions Options { get; }
 
-    /// <summary>Starts accepting on <paramref name="address"/>. Throws on failure (bind error, bad address).</summary>
-    Task ListenAsync(ListenAddress address);
+    /// <summary>
+    /// Starts accepting on <paramref name="address"/> and returns the address it listens on: the
+    /// same one, except where the transport resolves a wildcard (TCP trsvcid "0" = any free port,
+    /// our extension of SPDK). Throws on failure (bind error, bad address).
+    /// </summary>
+    Task<ListenAddress> ListenAsync(ListenAddress address);
 
     /// <summary>Stops accepting on <paramref name="address"/>; existing connections stay. Throws if not listening.</summary>
     Task StopListenAsync(ListenAddress address);

@@ -109,26 +109,30 @@ public sealed class NvmfTarget
 
     private readonly Dictionary<ListenAddress, int> _listenRefs = new();
 
-    /// <summary>Target-level listen (SPDK spdk_nvmf_tgt_listen_ext): the transport listens once per address. Errno on failure.</summary>
-    internal async Task<int> ListenAsync(ITransport transport, ListenAddress address)
+    /// <summary>
+    /// Target-level listen (SPDK spdk_nvmf_tgt_listen_ext): the transport listens once per address.
+    /// Errno on failure, else 0 and the address listened on (a TCP trsvcid "0" comes back as the bound port).
+    /// </summary>
+    internal async Task<(int Errno, ListenAddress Address)> ListenAsync(ITransport transport, ListenAddress address)
     {
         if (_listenRefs.TryGetValue(address, out int refs))
         {
             _listenRefs[address] = refs + 1;
-            return 0;
+            return (0, address);
         }
+        ListenAddress bound;
         try
         {
-            await transport.ListenAsync(address).ConfigureAwait(true);
+            bound = await transport.ListenAsync(address).ConfigureAwait(true);
         }
         catch (Exception e)
         {
             Serilog.Log.Error("nvmf: listen on {Address} failed: {Error}", address, e.Message);
-            return Errno.EIO;
+            return (Errno.EIO, address);
         }
-        _listenRefs[address] = 1;
-        if (LogFlags.Nvmf.IsEnabled) Serilog.Log.Debug("nvmf: {Transport} listening on {Address}", transport.Name, address.ToString());
-        return 0;
+        _listenRefs[bound] = _listenRefs.TryGetValue(bound, out refs) ? refs + 1 : 1;
+        if (LogFlags.Nvmf.IsEnabled) Serilog.Log.Debug("nvmf: {Transport} listening on {Address}", transport.Name, bound.ToString());
+        return (0, bound);
     }
 
     internal async Task StopListenAsync(ITransport transport, ListenAddress address)

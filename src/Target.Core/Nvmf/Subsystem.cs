@@ -141,9 +141,15 @@ public sealed class Subsystem
         if (pause) await PauseAsync(0).ConfigureAwait(true);
         try
         {
-            int rc = await Target.ListenAsync(transport, address).ConfigureAwait(true);
+            var (rc, bound) = await Target.ListenAsync(transport, address).ConfigureAwait(true);
             if (rc != 0) return rc;
-            var l = new Listener(address, _maxNamespaces, _nextPortId++);
+            if (!bound.Equals(address) && FindListener(bound) is not null)
+            {
+                await Target.StopListenAsync(transport, bound).ConfigureAwait(true);
+                return Errno.EEXIST;
+            }
+            // The listener is recorded (and shown by get_listeners and discovery) with the bound address.
+            var l = new Listener(bound, _maxNamespaces, _nextPortId++);
             if (anaState is { } s) Array.Fill(l.AnaStates, s);
             _listeners.Add(l);
             Target.BumpDiscoveryGeneration();

@@ -47,12 +47,14 @@ public abstract class TransportBase : ITransport
     /// <summary>Opens a listener on the main reactor; throws on failure (bind error, bad address).</summary>
     protected abstract ITransportListener OpenListener(ListenAddress address);
 
-    public virtual Task ListenAsync(ListenAddress address) => Target.InvokeAsync(() =>
+    /// <summary>Listens on <paramref name="address"/> and returns the address listened on (the
+    /// listener's own, e.g. with the port a TCP trsvcid "0" was given).</summary>
+    public virtual Task<ListenAddress> ListenAsync(ListenAddress address) => Target.InvokeAsync(() =>
     {
-        if (FindListener(address) is not null) return true; // SPDK: listening twice on one address is fine
+        if (FindListener(address) is { } existing) return existing.Address; // SPDK: listening twice on one address is fine
         var listener = OpenListener(address);
         _listeners.Add(listener);
-        return true;
+        return listener.Address;
     });
 
     public virtual Task StopListenAsync(ListenAddress address) => Target.InvokeAsync(() =>

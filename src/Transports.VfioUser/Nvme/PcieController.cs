@@ -72,6 +72,13 @@ public sealed class PcieController : Bar0Registers.IOwner
     internal ControllerSession? Session => _session;
     /// <summary>Register accesses served by messages (REGION_READ/WRITE of BAR0).</summary>
     public long TrappedAccesses;
+    /// <summary>Doorbell writes that came as REGION_WRITE messages (0 while the doorbell page is mapped).</summary>
+    public long TrappedDoorbellWrites;
+    // TrappedDoorbellWrites when CC.EN last went 0 -> 1: tells the last driver's writes from the
+    // firmware's (QEMU traps even a mapped BAR for a while after an INTx, which SeaBIOS's NVMe driver gets).
+    private long _trappedDoorbellWritesAtEnable;
+    /// <summary>Trapped doorbell writes since the controller was last enabled.</summary>
+    public long TrappedDoorbellWritesSinceEnable => Interlocked.Read(ref TrappedDoorbellWrites) - Interlocked.Read(ref _trappedDoorbellWritesAtEnable);
     /// <summary>Why CSTS.CFS was last raised (diagnostics).</summary>
     public string? FatalReason { get; private set; }
 
@@ -121,6 +128,7 @@ public sealed class PcieController : Bar0Registers.IOwner
             Serilog.Log.Debug("nvmf_vfio {Path}: CC 0x{Old:x} -> 0x{New:x}", Address.Traddr, old, value);
         if (!wasEnabled && enable)
         {
+            Interlocked.Exchange(ref _trappedDoorbellWritesAtEnable, Interlocked.Read(ref TrappedDoorbellWrites));
             StartSession();
         }
         else if (wasEnabled && !enable)
@@ -197,6 +205,7 @@ public sealed class PcieController : Bar0Registers.IOwner
         if (offset < Bar0Registers.RegistersSize + Doorbells.PageSize)
         {
             if (!isWrite) return -Errno.EPERM;
+            Interlocked.Increment(ref TrappedDoorbellWrites);
             return Doorbells.TrappedWrite(offset - Bar0Registers.RegistersSize, data);
         }
         if (!isWrite) data.Clear();
@@ -207,7 +216,8 @@ public sealed class PcieController : Bar0Registers.IOwner
     internal void Reset(ResetReason reason)
     {
         if (reason == ResetReason.LostConnection)
-            Serilog.Log.Information("vfio-user: controller at {Address}: {Count} trapped BAR0 accesses", Address.Traddr, Interlocked.Read(ref TrappedAccesses));
+            Serilog.Log.Information("vfio-user: controller at {Address}: {Count} trapped BAR0 accesses, {Doorbells} trapped doorbell writes ({SinceEnable} since the last controller enable)",
+                Address.Traddr, Interlocked.Read(ref TrappedAccesses), Interlocked.Read(ref TrappedDoorbellWrites), TrappedDoorbellWritesSinceEnable);
         _pendingEnable = false;
         _session?.BeginTeardown();
         Volatile.Write(ref _cc, 0);

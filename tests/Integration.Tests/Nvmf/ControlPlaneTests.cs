@@ -177,8 +177,7 @@ public class ControlPlaneTests
         AssertSuccess(d.Controller.SetFeatures(FeatureId.AsyncEventConfiguration, 1u << 31).NvmeStatus, "AEC discovery change");
         d.Controller.EnableAsyncEvents(1);
 
-        int port2 = NvmfTarget.FreePort();
-        await RpcPy.OkAsync(t.RpcSocket, $"nvmf_subsystem_add_listener {NvmfTarget.Nqn} -t tcp -a 127.0.0.1 -s {port2}");
+        int port2 = await AnyPortListener.AddAsync(t.RpcSocket, NvmfTarget.Nqn);
         var ev = await Task.Run(() => d.Controller.WaitForAsyncEvent(EventTimeout));
         Assert.True(ev.HasValue, "no discovery log change AEN");
         Assert.Equal(AsyncEventInfo.TypeNotice, ev.Value.Type);

@@ -13,8 +13,7 @@ public class Ipv6ListenerTests
     {
         if (!System.Net.Sockets.Socket.OSSupportsIPv6) Assert.Skip("IPv6 is not supported on this machine");
         await using var t = await NvmfTarget.StartAsync();
-        int port = NvmfTarget.FreePort();
-        await RpcPy.OkAsync(t.RpcSocket, $"nvmf_subsystem_add_listener {NvmfTarget.Nqn} -t tcp -f ipv6 -a ::1 -s {port}");
+        int port = await AnyPortListener.AddAsync(t.RpcSocket, NvmfTarget.Nqn, "::1", "ipv6");
 
         var listeners = JsonDocument.Parse(await RpcPy.OkAsync(t.RpcSocket, $"nvmf_subsystem_get_listeners {NvmfTarget.Nqn}")).RootElement;
         Assert.Contains(listeners.EnumerateArray(), l =>

@@ -1,6 +1,7 @@
 // A real nvmf_tgt process provisioned for end-to-end NVMe/TCP tests: a JSON config (replayed at
 // start-up, like `nvmf_tgt --json`) with a TCP transport, one subsystem with a malloc namespace and a
-// TCP listener on a free loopback port, plus helpers to reach it with the initiator library and to
+// TCP listener on a loopback port the target picks (trsvcid "0"; the discovery subsystem listens on
+// the same port once it is known), plus helpers to reach it with the initiator library and to
 // query it over JSON-RPC. Disposing kills the target and removes its files even when a test failed.
 using System.Net;
 using System.Net.Sockets;
@@ -43,7 +44,6 @@ public sealed class NvmfTarget : IAsyncDisposable
     public static async Task<NvmfTarget> StartAsync(NvmfTargetOptions? options = null)
     {
         options ??= new NvmfTargetOptions();
-        int port = FreePort();
         var transport = new JsonObject { ["trtype"] = "TCP" };
         foreach (var kv in options.Transport) transport[kv.Key] = kv.Value?.DeepClone();
         JsonObject bdev = options.AioFile is null
@@ -72,18 +72,7 @@ public sealed class NvmfTarget : IAsyncDisposable
                         Method("nvmf_subsystem_add_listener", new JsonObject
                         {
                             ["nqn"] = Nqn,
-                            ["listen_address"] = new JsonObject
-                            {
-                                ["trtype"] = "TCP", ["adrfam"] = "IPv4", ["traddr"] = "127.0.0.1", ["trsvcid"] = port.ToString(),
-                            },
-                        }),
-                        Method("nvmf_subsystem_add_listener", new JsonObject
-                        {
-                            ["nqn"] = TcpHostOptions.DiscoveryNqn,
-                            ["listen_address"] = new JsonObject
-                            {
-                                ["trtype"] = "TCP", ["adrfam"] = "IPv4", ["traddr"] = "127.0.0.1", ["trsvcid"] = port.ToString(),
-                            },
+                            ["listen_address"] = ListenAddress("0"),
                         }),
                     },
                 },
@@ -94,17 +83,23 @@ public sealed class NvmfTarget : IAsyncDisposable
         try
         {
             var process = await TargetProcess.StartAsync($"-m {options.CpuMask} --json {file}");
-            var target = new NvmfTarget(process, port);
             try
             {
+                int port = await BoundPortAsync(process.RpcSocket);
+                var target = new NvmfTarget(process, port);
+                await target.RpcAsync("nvmf_subsystem_add_listener", new Dictionary<string, object>
+                {
+                    ["nqn"] = TcpHostOptions.DiscoveryNqn,
+                    ["listen_address"] = ListenAddress(port.ToString()),
+                });
                 await target.WaitForListenerAsync(TimeSpan.FromSeconds(60));
+                return target;
             }
             catch
             {
                 await process.DisposeAsync();
                 throw;
             }
-            return target;
         }
         finally
         {
@@ -114,12 +109,21 @@ public sealed class NvmfTarget : IAsyncDisposable
 
     private static JsonObject Method(string name, JsonObject parameters) => new() { ["method"] = name, ["params"] = parameters };
 
-    /// <summary>A port nothing listens on right now (bind to 0, read it, close).</summary>
-    public static int FreePort()
+    private static JsonObject ListenAddress(string trsvcid) => new()
     {
-        using var s = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-        s.Bind(new IPEndPoint(IPAddress.Loopback, 0));
-        return ((IPEndPoint)s.LocalEndPoint!).Port;
+        ["trtype"] = "TCP", ["adrfam"] = "IPv4", ["traddr"] = "127.0.0.1", ["trsvcid"] = trsvcid,
+    };
+
+    /// <summary>The port the subsystem's trsvcid "0" listener bound, from nvmf_subsystem_get_listeners.</summary>
+    private static async Task<int> BoundPortAsync(string rpcSocket)
+    {
+        var listeners = await RpcAsync(rpcSocket, "nvmf_subsystem_get_listeners", new { nqn = Nqn }, 30);
+        foreach (var l in listeners.EnumerateArray())
+        {
+            int port = int.Parse(l.GetProperty("address").GetProperty("trsvcid").GetString()!);
+            if (port > 0) return port;
+        }
+        throw new InvalidOperationException("no bound TCP listener of " + Nqn + ": " + listeners);
     }
 
     private async Task WaitForListenerAsync(TimeSpan timeout)
@@ -157,11 +161,14 @@ public sealed class NvmfTarget : IAsyncDisposable
     }
 
     /// <summary>One JSON-RPC call straight over the Unix socket (faster than rpc.py for polling loops).</summary>
-    public async Task<JsonElement> RpcAsync(string method, object? parameters = null, int timeoutSeconds = 30)
+    public Task<JsonElement> RpcAsync(string method, object? parameters = null, int timeoutSeconds = 30) =>
+        RpcAsync(RpcSocket, method, parameters, timeoutSeconds);
+
+    private static async Task<JsonElement> RpcAsync(string rpcSocket, string method, object? parameters, int timeoutSeconds)
     {
         using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(timeoutSeconds));
         using var s = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
-        await s.ConnectAsync(new UnixDomainSocketEndPoint(RpcSocket), cts.Token);
+        await s.ConnectAsync(new UnixDomainSocketEndPoint(rpcSocket), cts.Token);
         var request = new Dictionary<string, object?> { ["jsonrpc"] = "2.0", ["method"] = method, ["id"] = 1 };
         if (parameters is not null) request["params"] = parameters;
         await s.SendAsync(JsonSerializer.SerializeToUtf8Bytes(request), SocketFlags.None, cts.Token);

@@ -1,15 +1,24 @@
 // Runs one of the tests/guest scripts (a Linux guest under QEMU/TCG) and returns its verdict line.
 // The scripts kill QEMU on their own timeout; this wrapper adds an outer one so nothing hangs.
 using System.Diagnostics;
-using System.Net;
-using System.Net.Sockets;
 using System.Text;
+using System.Text.RegularExpressions;
 
 namespace Integration.Tests.Peers;
 
 public sealed record GuestResult(int ExitCode, string Output)
 {
     public bool Passed => ExitCode == 0 && Output.Contains("GUEST-RESULT: PASS");
+
+    /// <summary>The guest's one "GUEST-RESULT: PASS|FAIL ..." line (empty when it printed none).</summary>
+    public string ResultLine => Regex.Match(Output, "GUEST-RESULT: .*").Value.TrimEnd();
+
+    /// <summary>A key=value field of the result line (values in quotes or up to the next space), or null.</summary>
+    public string? ResultField(string key)
+    {
+        var m = Regex.Match(ResultLine, "(?:^| )" + Regex.Escape(key) + "=(?:'([^']*)'|(\\S*))");
+        return m.Success ? (m.Groups[1].Success ? m.Groups[1].Value : m.Groups[2].Value) : null;
+    }
 }
 
 public static class GuestRunner
@@ -38,12 +47,5 @@ public static class GuestRunner
             await p.WaitForExitAsync();
         }
         lock (output) return new GuestResult(p.HasExited ? p.ExitCode : -1, output.ToString());
-    }
-
-    public static int FreeTcpPort()
-    {
-        using var l = new TcpListener(IPAddress.Loopback, 0);
-        l.Start();
-        return ((IPEndPoint)l.LocalEndpoint).Port;
     }
 }

@@ -1,6 +1,12 @@
 // QEMU's vfio-user-pci (QEMU 11 from a trixie chroot, TCG) as the real VMM: the guest's ordinary
 // Linux nvme PCI driver binds our emulated controller (after SeaBIOS enabled and disabled it) and
-// writes/reads back patterns with O_DIRECT from two CPUs at once, then powers off.
+// writes/reads back patterns with O_DIRECT from two CPUs at once, then powers off. With the
+// doorbell page mappable, QEMU maps it and no doorbell write of the Linux driver reaches the
+// target as a message; with disable_mappable_bar0 (-M) every admin doorbell write is a trapped
+// REGION_WRITE. (SeaBIOS's writes are not counted: after an INTx QEMU traps even a mapped BAR
+// for a while, and the firmware polls with INTx — the count restarts at the last CC.EN 0 -> 1.)
+using System.Text.RegularExpressions;
+
 namespace Integration.Tests.Peers;
 
 public class QemuVfioUserTests
@@ -27,6 +33,17 @@ public class QemuVfioUserTests
 
             var r = await GuestRunner.RunAsync("run-vfio-user-guest.sh", $"--socket {dir}/cntrl --jobs 2", 480);
             Assert.True(r.Passed, "vfio-user guest check failed:\n" + r.Output + "\n--- target ---\n" + t.Output);
+            // The guest has 2 CPUs: its driver asks for (and our controller grants) one I/O queue per CPU.
+            Assert.True(r.ResultField("io_queues") == "2",
+                $"guest's controller has {r.ResultField("io_queues")} I/O queues ({r.ResultField("queue_map")} default/read/poll), expected 2:\n{r.ResultLine}");
+
+            // Which doorbell path the Linux driver took: the target logs its trapped doorbell writes
+            // since the last controller enable when QEMU goes away.
+            long trapped = await TrappedDoorbellWritesSinceEnableAsync(t);
+            if (disableMappableBar0)
+                Assert.True(trapped > 0, "disable_mappable_bar0, yet no doorbell write of the Linux driver was trapped\n" + t.Output);
+            else
+                Assert.True(trapped == 0, $"doorbell page mappable, yet {trapped} doorbell writes of the Linux driver were trapped\n" + t.Output);
 
             // The listener is visible and its removal closes the endpoint.
             Assert.Contains("VFIOUSER", await RpcPy.OkAsync(s, $"nvmf_get_subsystems {Nqn}"));
@@ -37,5 +54,19 @@ public class QemuVfioUserTests
         {
             try { Directory.Delete(dir, true); } catch (IOException) { }
         }
+    }
+
+    /// <summary>The count from the target's "(N since the last controller enable)" (logged on QEMU's disconnect).</summary>
+    private static async Task<long> TrappedDoorbellWritesSinceEnableAsync(TargetProcess t)
+    {
+        var pattern = new Regex(@"trapped doorbell writes \((\d+) since the last controller enable\)");
+        for (int i = 0; i < 100; i++)
+        {
+            var m = pattern.Matches(t.Output);
+            if (m.Count > 0) return long.Parse(m[^1].Groups[1].Value);
+            await Task.Delay(100);
+        }
+        Assert.Fail("the target logged no trapped doorbell count after the guest left:\n" + t.Output);
+        return -1;
     }
 }

@@ -16,7 +16,7 @@ internal sealed class FakeTransport : ITransport
     public string Name => "TCP";
     public TransportOptions Options { get; }
     public readonly List<ListenAddress> Listening = new();
-    public Task ListenAsync(ListenAddress address) { Listening.Add(address); return Task.CompletedTask; }
+    public Task<ListenAddress> ListenAsync(ListenAddress address) { Listening.Add(address); return Task.FromResult(address); }
     public Task StopListenAsync(ListenAddress address) { Listening.Remove(address); return Task.CompletedTask; }
     public ITransportPollGroup CreatePollGroup(PollGroup group) => new FakeTransportPollGroup(this);
     public JsonObject DumpOptions() => Options.ToJson(Name, o => { o["c2h_success"] = true; o["sock_priority"] = 0; });
