@@ -1,4 +1,7 @@
-// Small decoding helpers shared by the bdev RPC classes (UUID params, the SPDK decode error).
+// Small helpers shared by the bdev RPC classes: UUID params, the SPDK decode error, and the
+// methods whose only parameter is the bdev's name (bdev_*_delete, bdev_aio_rescan).
+using System.Text.Json.Nodes;
+using Target.Core.Reactors;
 using Target.Core.Rpc;
 
 namespace Target.Bdev.Rpc;
@@ -20,4 +23,21 @@ internal static class BdevRpcHelpers
         }
         return g;
     }
+
+    /// <summary>
+    /// A method taking only {"name"}: <paramref name="operation"/> runs on the main reactor and
+    /// returns 0 or a negative errno (SPDK's error from it); the result is true.
+    /// </summary>
+    public static RpcHandler ByName(ReactorSet reactors, Func<string, Task<int>> operation) => async (parameters, ct) =>
+    {
+        var p = RpcParams.Object(parameters, RpcDecodeError.Spdk, "name");
+        string name = p.RequiredString("name");
+        int rc = await reactors.Main.InvokeAsync(() => operation(name));
+        if (rc != 0) throw RpcException.Errno(-rc);
+        return JsonValue.Create(true);
+    };
+
+    /// <inheritdoc cref="ByName(ReactorSet, Func{string, Task{int}})"/>
+    public static RpcHandler ByName(ReactorSet reactors, Func<string, int> operation) =>
+        ByName(reactors, name => Task.FromResult(operation(name)));
 }

@@ -21,8 +21,8 @@ public sealed class AioBdevRpc : IRpcMethodGroup
     public void Register(IRpcRegistry registry)
     {
         registry.Register("bdev_aio_create", RpcState.Runtime, CreateAsync);
-        registry.Register("bdev_aio_delete", RpcState.Runtime, DeleteAsync);
-        registry.Register("bdev_aio_rescan", RpcState.Runtime, RescanAsync);
+        registry.Register("bdev_aio_delete", RpcState.Runtime, BdevRpcHelpers.ByName(_reactors, _module.DeleteAsync));
+        registry.Register("bdev_aio_rescan", RpcState.Runtime, BdevRpcHelpers.ByName(_reactors, _module.Rescan));
     }
 
     private async Task<JsonNode?> CreateAsync(JsonElement? parameters, CancellationToken ct)
@@ -41,23 +41,5 @@ public sealed class AioBdevRpc : IRpcMethodGroup
             if (rc != 0) throw RpcException.Errno(-rc, message);
             return JsonValue.Create(bdev!.Name);
         });
-    }
-
-    private async Task<JsonNode?> DeleteAsync(JsonElement? parameters, CancellationToken ct)
-    {
-        var p = RpcParams.Object(parameters, RpcDecodeError.Spdk, "name");
-        string name = p.RequiredString("name");
-        int rc = await _reactors.Main.InvokeAsync(() => _module.DeleteAsync(name));
-        if (rc != 0) throw RpcException.Errno(-rc);
-        return JsonValue.Create(true);
-    }
-
-    private async Task<JsonNode?> RescanAsync(JsonElement? parameters, CancellationToken ct)
-    {
-        var p = RpcParams.Object(parameters, RpcDecodeError.Spdk, "name");
-        string name = p.RequiredString("name");
-        int rc = await _reactors.Main.InvokeAsync(() => _module.Rescan(name));
-        if (rc != 0) throw RpcException.Errno(-rc);
-        return JsonValue.Create(true);
     }
 }

@@ -22,7 +22,7 @@ public sealed class MallocBdevRpc : IRpcMethodGroup
     public void Register(IRpcRegistry registry)
     {
         registry.Register("bdev_malloc_create", RpcState.Runtime, CreateAsync);
-        registry.Register("bdev_malloc_delete", RpcState.Runtime, DeleteAsync);
+        registry.Register("bdev_malloc_delete", RpcState.Runtime, BdevRpcHelpers.ByName(_reactors, _module.DeleteAsync));
     }
 
     private static readonly string[] CreateKeys =
@@ -54,14 +54,5 @@ public sealed class MallocBdevRpc : IRpcMethodGroup
             if (rc != 0) throw RpcException.Errno(-rc);
             return JsonValue.Create(bdev!.Name);
         });
-    }
-
-    private async Task<JsonNode?> DeleteAsync(JsonElement? parameters, CancellationToken ct)
-    {
-        var p = RpcParams.Object(parameters, RpcDecodeError.Spdk, "name");
-        string name = p.RequiredString("name");
-        int rc = await _reactors.Main.InvokeAsync(() => _module.DeleteAsync(name));
-        if (rc != 0) throw RpcException.Errno(-rc);
-        return JsonValue.Create(true);
     }
 }

@@ -22,7 +22,7 @@ public sealed class NullBdevRpc : IRpcMethodGroup
     public void Register(IRpcRegistry registry)
     {
         registry.Register("bdev_null_create", RpcState.Runtime, CreateAsync);
-        registry.Register("bdev_null_delete", RpcState.Runtime, DeleteAsync);
+        registry.Register("bdev_null_delete", RpcState.Runtime, BdevRpcHelpers.ByName(_reactors, _module.DeleteAsync));
         registry.Register("bdev_null_resize", RpcState.Runtime, ResizeAsync);
     }
 
@@ -54,15 +54,6 @@ public sealed class NullBdevRpc : IRpcMethodGroup
             if (rc != 0) throw RpcException.Errno(-rc, message);
             return JsonValue.Create(bdev!.Name);
         });
-    }
-
-    private async Task<JsonNode?> DeleteAsync(JsonElement? parameters, CancellationToken ct)
-    {
-        var p = RpcParams.Object(parameters, RpcDecodeError.Spdk, "name");
-        string name = p.RequiredString("name");
-        int rc = await _reactors.Main.InvokeAsync(() => _module.DeleteAsync(name));
-        if (rc != 0) throw RpcException.Errno(-rc);
-        return JsonValue.Create(true);
     }
 
     private async Task<JsonNode?> ResizeAsync(JsonElement? parameters, CancellationToken ct)
