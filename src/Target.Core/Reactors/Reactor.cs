@@ -6,6 +6,10 @@
 // poller is due. A sender publishes its message, issues a full fence, then signals the eventfd if
 // the reactor says it is parking; the reactor announces parking with an interlocked store, then
 // re-checks the ring. Either the sender sees the flag or the reactor sees the message (Dekker).
+//
+// Work a reactor gives itself (a completion a driver finished inline) goes to a plain per-reactor
+// deferred queue instead of the multi-producer ring: no atomic, no fence. The clock is read once
+// per loop iteration (Now) and shared by every poller and message of that iteration.
 using System.Diagnostics;
 using Target.Core.Interop;
 using Target.Core.Logging;
@@ -32,6 +36,9 @@ public sealed class Reactor
     private bool _pollersChanged;
     private int _fdlessActivePollers;
     private long _spinTicks;
+    private DeferredCall[] _deferred = new DeferredCall[256];
+    private int _deferredHead;
+    private int _deferredCount;
     private readonly TaskCompletionSource _exited = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     internal Reactor(ReactorSet set, int index, int lcore, bool busyPoll)
@@ -45,6 +52,13 @@ public sealed class Reactor
         AddWakeFd(_wake.Fd);
         _syncContext = new ReactorSynchronizationContext(this);
         _spinTicks = Stopwatch.Frequency / 5000; // 200 us of idle spinning before parking
+        Now = Stopwatch.GetTimestamp();
+    }
+
+    private struct DeferredCall
+    {
+        public Action<object?>? Fn;
+        public object? Arg;
     }
 
     public ReactorSet Set { get; }
@@ -55,6 +69,8 @@ public sealed class Reactor
     public bool BusyPoll { get; }
     /// <summary>Linux thread id, once started.</summary>
     public int Tid { get; private set; }
+    /// <summary>Stopwatch ticks read once at the start of the current loop iteration (on this reactor).</summary>
+    public long Now { get; private set; }
     public long BusyTicks { get; private set; }
     public long IdleTicks { get; private set; }
     public bool IsCurrent => t_current == this;
@@ -80,6 +96,45 @@ public sealed class Reactor
         _ring.Enqueue(fn, arg);
         Interlocked.MemoryBarrier();
         if (Volatile.Read(ref _parking) != 0) _wake.Signal();
+    }
+
+    /// <summary>
+    /// Runs <paramref name="fn"/> later in this reactor's loop, never on the caller's stack. Call on
+    /// this reactor only: a plain queue, no atomics (the path for completions finished inline).
+    /// </summary>
+    public void Defer(Action<object?> fn, object? arg)
+    {
+        AssertCurrent();
+        if (_deferredCount == _deferred.Length) GrowDeferred();
+        ref DeferredCall slot = ref _deferred[(_deferredHead + _deferredCount) & (_deferred.Length - 1)];
+        slot.Fn = fn;
+        slot.Arg = arg;
+        _deferredCount++;
+    }
+
+    private void GrowDeferred()
+    {
+        var bigger = new DeferredCall[_deferred.Length * 2];
+        for (int i = 0; i < _deferredCount; i++) bigger[i] = _deferred[(_deferredHead + i) & (_deferred.Length - 1)];
+        _deferred = bigger;
+        _deferredHead = 0;
+    }
+
+    /// <summary>Runs the deferred calls queued before this drain; what they defer runs next iteration.</summary>
+    private int RunDeferred()
+    {
+        int n = _deferredCount;
+        for (int i = 0; i < n; i++)
+        {
+            ref DeferredCall slot = ref _deferred[_deferredHead];
+            Action<object?> fn = slot.Fn!;
+            object? arg = slot.Arg;
+            slot = default;
+            _deferredHead = (_deferredHead + 1) & (_deferred.Length - 1);
+            _deferredCount--;
+            fn(arg);
+        }
+        return n;
     }
 
     private static readonly Action<object?> s_runAction = static a => ((Action)a!)();
@@ -179,42 +234,49 @@ public sealed class Reactor
         SynchronizationContext.SetSynchronizationContext(_syncContext);
         Pin();
         if (LogFlags.Reactor.IsEnabled) Serilog.Log.Debug("reactor {Lcore}: running on tid {Tid}{Mode}", Lcore, Tid, BusyPoll ? " (busy polling)" : "");
-        long lastWork = Stopwatch.GetTimestamp();
+        long now = Stopwatch.GetTimestamp();
+        long lastWork = now;
         try
         {
             while (!_stopRequested)
             {
-                long start = Stopwatch.GetTimestamp();
+                Now = now;
                 int work;
                 try
                 {
-                    work = RunOnce(start);
+                    work = RunOnce(now);
                 }
                 catch (Exception e)
                 {
                     work = 1;
                     OnUnhandled(e);
                 }
+                // One clock read per iteration: this iteration's end is the next one's start.
                 long end = Stopwatch.GetTimestamp();
                 if (work > 0)
                 {
-                    BusyTicks += end - start;
+                    BusyTicks += end - now;
                     lastWork = end;
                 }
                 else
                 {
-                    IdleTicks += end - start;
+                    IdleTicks += end - now;
+                    // Spin only within the window after work; an iteration that found none after a
+                    // wake-up parks again at once (lastWork is older than the window).
                     if (!BusyPoll && end - lastWork > _spinTicks)
                     {
                         Park();
-                        IdleTicks += Stopwatch.GetTimestamp() - end;
+                        long woke = Stopwatch.GetTimestamp();
+                        IdleTicks += woke - end;
+                        end = woke;
                     }
                 }
+                now = end;
             }
             // Final drain so messages sent during shutdown (completions, teardown) still run.
             while (true)
             {
-                try { if (_ring.Drain(MessageBatch) == 0) break; }
+                try { if (_ring.Drain(MessageBatch) + RunDeferred() == 0) break; }
                 catch (Exception e) { OnUnhandled(e); }
             }
         }
@@ -251,7 +313,7 @@ public sealed class Reactor
     private int RunOnce(long now)
     {
         _running = null;
-        int work = _ring.Drain(MessageBatch);
+        int work = RunDeferred() + _ring.Drain(MessageBatch);
         var active = _active;
         for (int i = 0; i < active.Count; i++)
         {
@@ -290,7 +352,7 @@ public sealed class Reactor
         Interlocked.Exchange(ref _parking, 1);
         try
         {
-            if (_ring.HasMessages || _stopRequested) return;
+            if (_ring.HasMessages || _deferredCount > 0 || _stopRequested) return;
             int timeoutMs = -1;
             long now = Stopwatch.GetTimestamp();
             for (int i = 0; i < _timed.Count; i++)
