@@ -10,6 +10,10 @@
 // Work a reactor gives itself (a completion a driver finished inline) goes to a plain per-reactor
 // deferred queue instead of the multi-producer ring: no atomic, no fence. The clock is read once
 // per loop iteration (Now) and shared by every poller and message of that iteration.
+//
+// Event pollers (a listening socket) run when their fd is readable: the parked reactor wakes on the
+// fd and runs them at once; a reactor that is not parking never looks at its fds, so while busy
+// they also run on their period.
 using System.Diagnostics;
 using Target.Core.Interop;
 using Target.Core.Logging;
@@ -184,10 +188,25 @@ public sealed class Reactor
     /// an active poller without one keeps the parked reactor on a 1 ms tick.
     /// </summary>
     public Poller RegisterPoller(string name, PollerFn fn, object? context = null, long periodMicros = 0, int wakeFd = -1)
+        => Register(name, fn, context, periodMicros, wakeFd, runsOnWake: false);
+
+    /// <summary>
+    /// Registers a poller that runs when <paramref name="fd"/> is readable (call on this reactor): a
+    /// parked reactor waits for the fd, not for a timer, and runs the poller as soon as it wakes on
+    /// it; while the reactor is busy (not parking) it runs every <paramref name="busyPeriodMicros"/>.
+    /// </summary>
+    public Poller RegisterEventPoller(string name, PollerFn fn, object? context, int fd, long busyPeriodMicros)
+    {
+        if (fd < 0) throw new ArgumentOutOfRangeException(nameof(fd));
+        if (busyPeriodMicros <= 0) throw new ArgumentOutOfRangeException(nameof(busyPeriodMicros));
+        return Register(name, fn, context, busyPeriodMicros, fd, runsOnWake: true);
+    }
+
+    private Poller Register(string name, PollerFn fn, object? context, long periodMicros, int wakeFd, bool runsOnWake)
     {
         AssertCurrent();
         long period = periodMicros * Stopwatch.Frequency / 1_000_000;
-        var poller = new Poller(this, name, fn, context, period, wakeFd);
+        var poller = new Poller(this, name, fn, context, period, wakeFd) { RunsOnWake = runsOnWake };
         if (period == 0)
         {
             _active.Add(poller);
@@ -357,18 +376,30 @@ public sealed class Reactor
             long now = Stopwatch.GetTimestamp();
             for (int i = 0; i < _timed.Count; i++)
             {
-                long dueMs = Math.Max(0, (_timed[i].NextRunTick - now) * 1000 / Stopwatch.Frequency);
+                if (_timed[i].RunsOnWake) continue; // its fd wakes us
+                // Rounded up: waking a fraction of a ms early costs an extra empty iteration and park.
+                long dueTicks = _timed[i].NextRunTick - now;
+                long dueMs = dueTicks <= 0 ? 0 : (dueTicks * 1000 + Stopwatch.Frequency - 1) / Stopwatch.Frequency;
                 if (timeoutMs < 0 || dueMs < timeoutMs) timeoutMs = (int)Math.Min(dueMs, int.MaxValue);
             }
             if (_fdlessActivePollers > 0 && (timeoutMs < 0 || timeoutMs > 1)) timeoutMs = 1;
             Libc.EpollEvent* events = stackalloc Libc.EpollEvent[16];
-            Libc.EpollWait(_epollFd, events, 16, timeoutMs);
+            int n = Libc.EpollWait(_epollFd, events, 16, timeoutMs);
             _wake.Drain();
+            for (int i = 0; i < n; i++) MakeDue((int)events[i].Data);
         }
         finally
         {
             Volatile.Write(ref _parking, 0);
         }
+    }
+
+    /// <summary>Event pollers on <paramref name="fd"/> run in the next iteration.</summary>
+    private void MakeDue(int fd)
+    {
+        if (fd == _wake.Fd) return;
+        for (int i = 0; i < _timed.Count; i++)
+            if (_timed[i].RunsOnWake && _timed[i].WakeFd == fd) _timed[i].NextRunTick = 0;
     }
 
     private unsafe void Pin()
