@@ -3,8 +3,9 @@
 //
 // Completion rule: a user callback never runs on the stack of its Submit call. The channel tracks
 // whether it is inside a driver Submit; a completion arriving there (null/malloc complete inline,
-// validation failures too) is deferred with a message to this same reactor (allocation-free: the
-// BdevIo is the message argument). Completions from a poller (aio reaping) are delivered directly.
+// validation failures too) is deferred to this reactor's deferred queue (plain, no atomics;
+// allocation-free: the BdevIo is the argument). Completions from a poller (aio reaping) are
+// delivered directly. Timestamps are the reactor's per-iteration clock (Reactor.Now).
 //
 // QoS: a bdev's limits are split evenly between the channels that exist (each gets limit / channels
 // per 1 ms timeslice). Credits are kept in thousandths (of an I/O, of a byte) so small per-slice
@@ -99,14 +100,14 @@ public sealed class BdevChannel
         io.BlockCallback = blockCallback;
         io.Context = context;
         io.IovCount = 0;
-        io.StartTicks = Stopwatch.GetTimestamp();
+        io.StartTicks = Reactor.Now;
 
         BdevIoStatus bad = Validate(type, offsetBlocks, numBlocks, data);
         if (bad == BdevIoStatus.Pending && _closed) bad = BdevIoStatus.Aborted;
         if (bad != BdevIoStatus.Pending)
         {
             io.Status = bad;
-            Reactor.Send(s_finishDeferred, io);
+            Reactor.Defer(s_finishDeferred, io);
             return 0;
         }
         if (IsDataType(type)) io.SetSegments(data);
@@ -163,7 +164,7 @@ public sealed class BdevChannel
             return;
         }
         io.Status = status;
-        if (_submitDepth > 0) Reactor.Send(s_finishDeferred, io);
+        if (_submitDepth > 0) Reactor.Defer(s_finishDeferred, io);
         else Finish(io);
         if (_nomemHead is not null && !_inRetry) RetryNoMem();
         if (_closed && !_driverChannelDestroyed) TryFinishDestroy();
@@ -190,7 +191,7 @@ public sealed class BdevChannel
         IBdevIoCompletion? cb = io.Callback;
         IBlockCompletion? blockCb = io.BlockCallback;
         object? ctx = io.Context;
-        if (status == BdevIoStatus.Success) Stats.Record(io.Type, io.NumBlocks * Bdev.BlockSize, (ulong)(Stopwatch.GetTimestamp() - io.StartTicks));
+        if (status == BdevIoStatus.Success) Stats.Record(io.Type, io.NumBlocks * Bdev.BlockSize, (ulong)(Reactor.Now - io.StartTicks));
         else Stats.IoErrors++;
         io.Callback = null;
         io.BlockCallback = null;

@@ -3,6 +3,8 @@
 // so a parked reactor wakes when a socket is readable. One poll = flush queued sends, then
 // epoll_wait(0) → receive and parse each ready connection → flush again (SPDK: one writev per
 // connection per poll). Also owns the data-buffer pool and the queue of requests waiting for it.
+// The deadline timer (ICReq and after-C2HTermReq limits) exists only while a connection has a
+// deadline, so idle established connections do not wake a parked reactor.
 using System.Diagnostics;
 using System.Runtime.InteropServices;
 using System.Text.Json.Nodes;
@@ -26,7 +28,8 @@ internal sealed unsafe class TcpPollGroup : ITransportPollGroup
     private TcpRequest? _waitHead;
     private TcpRequest? _waitTail;
     private readonly Poller? _poller;
-    private readonly Poller? _timer;
+    private Poller? _timer;
+    private readonly Reactor? _reactor;
     private readonly Libc.EpollEvent* _events;
     private bool _destroyed;
 
@@ -41,11 +44,16 @@ internal sealed unsafe class TcpPollGroup : ITransportPollGroup
         Pool = new TcpBufferPool((int)Math.Max(opts.MaxIoSize, TcpTransportOptions.AdminInCapsuleDataSize),
             (int)Math.Clamp(opts.NumSharedBuffers, 16u, 65536u));
         var reactor = group.Reactor ?? Reactor.Current;
+        _reactor = reactor;
         if (reactor is not null)
-        {
             _poller = reactor.RegisterPoller("nvmf_tcp_poll_group", static c => ((TcpPollGroup)c!).Poll(), this, 0, _epollFd);
-            _timer = reactor.RegisterPoller("nvmf_tcp_timer", static c => ((TcpPollGroup)c!).CheckDeadlines(), this, 1_000_000 / 4);
-        }
+    }
+
+    /// <summary>A connection of this group set a deadline: make sure the timer runs.</summary>
+    internal void ArmDeadlineTimer()
+    {
+        if (_timer is not null || _destroyed || _reactor is null) return;
+        _timer = _reactor.RegisterPoller("nvmf_tcp_timer", static c => ((TcpPollGroup)c!).CheckDeadlines(), this, 1_000_000 / 4);
     }
 
     public ITransport Transport => _transport;
@@ -70,6 +78,7 @@ internal sealed unsafe class TcpPollGroup : ITransportPollGroup
             return;
         }
         ConnectionCount++;
+        ArmDeadlineTimer(); // the ICReq deadline
         // Bytes may already be waiting (the host sends ICReq right after connect).
         q.OnReadable();
         FlushDirty();
@@ -178,12 +187,20 @@ internal sealed unsafe class TcpPollGroup : ITransportPollGroup
 
     private int CheckDeadlines()
     {
-        long now = Stopwatch.GetTimestamp();
+        long now = _reactor?.Now ?? Stopwatch.GetTimestamp();
         int work = 0;
+        bool armed = false;
         for (int i = 0; i < _slots.Count; i++)
         {
             var q = _slots[i];
-            if (q is not null && now > q.DeadlineTicks) { q.OnDeadline(); work++; }
+            if (q is null) continue;
+            if (now > q.DeadlineTicks) { q.OnDeadline(); work++; armed = true; }
+            else if (q.DeadlineTicks != long.MaxValue) armed = true;
+        }
+        if (!armed && _timer is not null)
+        {
+            _timer.Unregister();
+            _timer = null;
         }
         return work;
     }

@@ -639,6 +639,7 @@ internal sealed unsafe class TcpQpair : Qpair
         _recvState = TcpRecvState.Quiescing;
         _rstart = _rend = 0;
         DeadlineTicks = Stopwatch.GetTimestamp() + TcpTransport.QuiesceTimeoutTicks;
+        _group?.ArmDeadlineTimer();
     }
 
     /// <summary>Timer check from the poll group: ICReq or quiescing deadline passed.</summary>

@@ -1,7 +1,11 @@
 // The NVMe/TCP transport (SPDK lib/nvmf/tcp.c, spdk_nvmf_transport_tcp ops): listeners added and
 // removed at run time (kept by TransportBase), and an acceptor poller on the main reactor that
 // hands each accepted connection to the core (NvmfTarget.AddQpair), which places it on a poll group.
+// The listening sockets sit in one epoll set that is the acceptor's event fd: a parked reactor
+// wakes when a connection waits (an idle target does not poll accept4); a busy one accepts every
+// acceptor_poll_rate. A closed listener leaves the set by itself (close removes it from epoll).
 using System.Diagnostics;
+using Target.Core.Interop;
 using Target.Core.Logging;
 using Target.Core.Nvmf;
 using Target.Core.Reactors;
@@ -22,6 +26,7 @@ public sealed class TcpTransport : TransportBase
     internal static readonly long QuiesceTimeoutTicks = 2 * Stopwatch.Frequency;
 
     private Poller? _acceptor;
+    private int _acceptEpollFd = -1;
     private long _termReqs;
     private long _leakedRequests;
     private long _qpairsFreed;
@@ -62,6 +67,7 @@ public sealed class TcpTransport : TransportBase
     {
         var listener = TcpListener.Open(address);
         EnsureAcceptor();
+        WatchListener(listener);
         Serilog.Log.Information("tcp: listening on {Address} (port {Port})", listener.Address.ToString(), listener.Port);
         return listener;
     }
@@ -70,8 +76,18 @@ public sealed class TcpTransport : TransportBase
     {
         if (_acceptor is not null) return;
         var reactor = Reactor.Current ?? throw new InvalidOperationException("the TCP acceptor needs a reactor");
-        _acceptor = reactor.RegisterPoller("nvmf_tcp_accept", static c => ((TcpTransport)c!).Accept(), this,
-            Math.Max(Options.AcceptorPollRate, 100u));
+        _acceptEpollFd = Libc.EpollCreate1(Libc.EPOLL_CLOEXEC);
+        if (_acceptEpollFd < 0) throw new IOException("epoll_create1 failed: " + Errno.Text(Errno.Last));
+        _acceptor = reactor.RegisterEventPoller("nvmf_tcp_accept", static c => ((TcpTransport)c!).Accept(), this,
+            _acceptEpollFd, Math.Max(Options.AcceptorPollRate, 100u));
+    }
+
+    private unsafe void WatchListener(TcpListener listener)
+    {
+        var ev = new Libc.EpollEvent { Events = Libc.EPOLLIN, Data = (ulong)listener.Fd };
+        if (Libc.EpollCtl(_acceptEpollFd, Libc.EPOLL_CTL_ADD, listener.Fd, &ev) != 0)
+            Serilog.Log.Warning("tcp: epoll_ctl add of listener {Address} failed ({Error}); it is accepted from on the poll period only",
+                listener.Address.ToString(), Errno.Text(Errno.Last));
     }
 
     private int Accept()
@@ -100,5 +116,6 @@ public sealed class TcpTransport : TransportBase
     {
         _acceptor?.Unregister();
         _acceptor = null;
+        if (_acceptEpollFd >= 0) _acceptEpollFd = Libc.CloseFd(_acceptEpollFd);
     }
 }

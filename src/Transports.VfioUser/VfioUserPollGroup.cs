@@ -3,6 +3,10 @@
 // (shared memory, no message) and submit what is new; then, with adaptive interrupts, one MSI-X
 // per completion queue that received completions since its last interrupt. Also answers quiesce
 // requests: a message run here proves no poll of this reactor is touching guest memory.
+//
+// The poller has no wake fd (doorbells are memory writes), so while it exists a parked reactor
+// ticks every 1 ms for it; it exists only while the group has queues, so a target without a
+// connected VM costs nothing here.
 using System.Text.Json.Nodes;
 using Target.Core.Nvmf;
 using Target.Core.Reactors;
@@ -14,7 +18,7 @@ internal sealed class VfioUserPollGroup : ITransportPollGroup
 {
     private readonly VfioUserTransport _transport;
     private readonly List<VfioUserQpair> _qpairs = new();
-    private readonly Poller? _poller;
+    private Poller? _poller;
     private bool _removed;
     private bool _destroyed;
 
@@ -23,7 +27,6 @@ internal sealed class VfioUserPollGroup : ITransportPollGroup
         _transport = transport;
         Group = group;
         Reactor = group.Reactor ?? Reactor.Current;
-        _poller = Reactor?.RegisterPoller("nvmf_vfio_user_poll_group", static c => ((VfioUserPollGroup)c!).Poll(), this);
     }
 
     public ITransport Transport => _transport;
@@ -43,6 +46,8 @@ internal sealed class VfioUserPollGroup : ITransportPollGroup
         }
         _qpairs.Add(q);
         q.Attach(this);
+        if (_poller is null && Reactor is not null)
+            _poller = Reactor.RegisterPoller("nvmf_vfio_user_poll_group", static c => ((VfioUserPollGroup)c!).Poll(), this);
     }
 
     internal void Remove(VfioUserQpair q)
@@ -87,6 +92,11 @@ internal sealed class VfioUserPollGroup : ITransportPollGroup
         {
             _removed = false;
             list.RemoveAll(static q => q is null);
+            if (list.Count == 0 && _poller is not null)
+            {
+                _poller.Unregister();
+                _poller = null;
+            }
         }
         PollRequests += work;
         return work;

@@ -70,6 +70,26 @@ internal sealed class VfioUserQpair : Qpair
     public override ListenAddress? ListenAddress => _ctrlr.Address;
     internal PcieController Ctrlr => _ctrlr;
 
+    private IGuestMemory? _memorySource;
+    private IGuestMemory _memory = null!;
+
+    /// <summary>The controller's guest memory through this queue's own view (its own translation hint).</summary>
+    private IGuestMemory Memory
+    {
+        get
+        {
+            IGuestMemory source = _ctrlr.Memory;
+            return ReferenceEquals(source, _memorySource) ? _memory : Rebind(source);
+        }
+    }
+
+    private IGuestMemory Rebind(IGuestMemory source)
+    {
+        _memorySource = source;
+        _memory = source is DmaGuestMemory dma ? dma.WithOwnHint() : source;
+        return _memory;
+    }
+
     // ---- placement and internal Connect ----------------------------------------------------
 
     internal unsafe void Attach(VfioUserPollGroup group)
@@ -172,7 +192,7 @@ internal sealed class VfioUserQpair : Qpair
         if (!_active || IsClosed || _ctrlr.Quiesced || _ctrlr.Fatal || Session.TearingDown) return 0;
         int work = _deferredCount > 0 ? FlushDeferred() : 0;
         var db = _ctrlr.Doorbells;
-        var mem = _ctrlr.Memory;
+        var mem = Memory;
         var shadow = QueueId == 0 ? null : Session.Shadow;
         if (!ShadowDoorbells.TryRead(mem, shadow, db, Doorbells.SqTailSlot(QueueId), out uint rawTail))
             return work; // shadow doorbell page not mapped right now (DMA remap); retry later
@@ -241,12 +261,12 @@ internal sealed class VfioUserQpair : Qpair
             DataPointerStatus st;
             if (sqe.Psdt == 0)
             {
-                st = PrpWalker.Map(_ctrlr.Memory, sqe.Prp1, sqe.Prp2, (uint)length, write, r.Segments);
+                st = PrpWalker.Map(Memory, sqe.Prp1, sqe.Prp2, (uint)length, write, r.Segments);
             }
             else if (QueueId != 0 && sqe.Psdt == 1)
             {
                 var d = MemoryMarshal.Cast<SubmissionEntry, byte>(MemoryMarshal.CreateReadOnlySpan(in sqe, 1)).Slice(24, 16);
-                st = SglWalker.Map(_ctrlr.Memory, MemoryMarshal.Read<SglWalker.Descriptor>(d), (uint)length, write, r.Segments);
+                st = SglWalker.Map(Memory, MemoryMarshal.Read<SglWalker.Descriptor>(d), (uint)length, write, r.Segments);
             }
             else
             {
@@ -319,7 +339,7 @@ internal sealed class VfioUserQpair : Qpair
         r.Cqe.Sqhd = (ushort)Sq.Head;
         r.Cqe.Sqid = QueueId;
         var cq = Cq;
-        if (!cq.TryPost(_ctrlr.Memory, _ctrlr.Doorbells, QueueId == 0 ? null : Session.Shadow, r.Cqe))
+        if (!cq.TryPost(Memory, _ctrlr.Doorbells, QueueId == 0 ? null : Session.Shadow, r.Cqe))
         {
             if (cq.Broken)
             {

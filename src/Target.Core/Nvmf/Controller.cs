@@ -29,6 +29,7 @@ public sealed class Controller
     private bool _changedNsOverflow;
     private readonly ErrorLogEntry[] _errorLog = new ErrorLogEntry[ErrorLogEntries];
     private long _lastKeepAliveTicks;
+    private bool _keepAliveSeen; // set by commands on any reactor, taken by the keep-alive timer
     private Poller? _keepAlivePoller;
     private bool _destroyed;
 
@@ -119,21 +120,39 @@ public sealed class Controller
 
     // ---- keep alive (NVMe Base 2.0 §3.9) ---------------------------------------------------
 
-    internal void KeepAliveReceived() => _lastKeepAliveTicks = Stopwatch.GetTimestamp();
+    /// <summary>
+    /// Any command proves the host alive. Called per command from every reactor of the controller,
+    /// so it only raises a flag, and writes it only when it is down: no clock read and no store to
+    /// a cache line the other reactors read on every command. The timer takes the flag.
+    /// </summary>
+    internal void KeepAliveReceived()
+    {
+        if (!_keepAliveSeen) _keepAliveSeen = true;
+    }
 
     internal void SetKato(uint katoMs)
     {
         KatoMs = NormalizeKato(katoMs);
-        KeepAliveReceived();
+        _lastKeepAliveTicks = Stopwatch.GetTimestamp();
         RestartKeepAlivePoller();
     }
 
-    private int PollKeepAlive() => CheckKeepAlive(Stopwatch.GetTimestamp()) ? 1 : 0;
+    private int PollKeepAlive() => CheckKeepAlive(Reactor.Current?.Now ?? Stopwatch.GetTimestamp()) ? 1 : 0;
 
-    /// <summary>True (and the controller torn down) when no keep alive came within KATO.</summary>
+    /// <summary>
+    /// True (and the controller torn down) when no keep alive came within KATO. A flag raised since
+    /// the previous check counts as a keep alive at this check's time (at most one timer period,
+    /// KATO/4, later than the command).
+    /// </summary>
     internal bool CheckKeepAlive(long nowTicks)
     {
         if (_destroyed || KatoMs == 0) return false;
+        if (Volatile.Read(ref _keepAliveSeen))
+        {
+            Volatile.Write(ref _keepAliveSeen, false);
+            _lastKeepAliveTicks = nowTicks;
+            return false;
+        }
         long kato = KatoMs * Stopwatch.Frequency / 1000;
         if (nowTicks - _lastKeepAliveTicks <= kato) return false;
         Serilog.Log.Warning("nvmf: keep alive timeout ({Kato} ms) on controller {Cntlid} of {Nqn}; disconnecting", KatoMs, Cntlid, Subsystem.Nqn);

@@ -24,6 +24,8 @@ public sealed class Poller
     public long PeriodTicks { get; }
     /// <summary>An fd that becomes readable when the poller has work; -1 when it must be polled.</summary>
     public int WakeFd { get; }
+    /// <summary>An event poller: runs when WakeFd is readable, on its period only while the reactor is busy.</summary>
+    public bool RunsOnWake { get; internal init; }
     internal long NextRunTick;
     public bool Unregistered { get; internal set; }
     public long RunCount { get; internal set; }

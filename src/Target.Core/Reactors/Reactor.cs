@@ -6,6 +6,14 @@
 // poller is due. A sender publishes its message, issues a full fence, then signals the eventfd if
 // the reactor says it is parking; the reactor announces parking with an interlocked store, then
 // re-checks the ring. Either the sender sees the flag or the reactor sees the message (Dekker).
+//
+// Work a reactor gives itself (a completion a driver finished inline) goes to a plain per-reactor
+// deferred queue instead of the multi-producer ring: no atomic, no fence. The clock is read once
+// per loop iteration (Now) and shared by every poller and message of that iteration.
+//
+// Event pollers (a listening socket) run when their fd is readable: the parked reactor wakes on the
+// fd and runs them at once; a reactor that is not parking never looks at its fds, so while busy
+// they also run on their period.
 using System.Diagnostics;
 using Target.Core.Interop;
 using Target.Core.Logging;
@@ -32,6 +40,9 @@ public sealed class Reactor
     private bool _pollersChanged;
     private int _fdlessActivePollers;
     private long _spinTicks;
+    private DeferredCall[] _deferred = new DeferredCall[256];
+    private int _deferredHead;
+    private int _deferredCount;
     private readonly TaskCompletionSource _exited = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     internal Reactor(ReactorSet set, int index, int lcore, bool busyPoll)
@@ -45,6 +56,13 @@ public sealed class Reactor
         AddWakeFd(_wake.Fd);
         _syncContext = new ReactorSynchronizationContext(this);
         _spinTicks = Stopwatch.Frequency / 5000; // 200 us of idle spinning before parking
+        Now = Stopwatch.GetTimestamp();
+    }
+
+    private struct DeferredCall
+    {
+        public Action<object?>? Fn;
+        public object? Arg;
     }
 
     public ReactorSet Set { get; }
@@ -55,6 +73,8 @@ public sealed class Reactor
     public bool BusyPoll { get; }
     /// <summary>Linux thread id, once started.</summary>
     public int Tid { get; private set; }
+    /// <summary>Stopwatch ticks read once at the start of the current loop iteration (on this reactor).</summary>
+    public long Now { get; private set; }
     public long BusyTicks { get; private set; }
     public long IdleTicks { get; private set; }
     public bool IsCurrent => t_current == this;
@@ -80,6 +100,45 @@ public sealed class Reactor
         _ring.Enqueue(fn, arg);
         Interlocked.MemoryBarrier();
         if (Volatile.Read(ref _parking) != 0) _wake.Signal();
+    }
+
+    /// <summary>
+    /// Runs <paramref name="fn"/> later in this reactor's loop, never on the caller's stack. Call on
+    /// this reactor only: a plain queue, no atomics (the path for completions finished inline).
+    /// </summary>
+    public void Defer(Action<object?> fn, object? arg)
+    {
+        AssertCurrent();
+        if (_deferredCount == _deferred.Length) GrowDeferred();
+        ref DeferredCall slot = ref _deferred[(_deferredHead + _deferredCount) & (_deferred.Length - 1)];
+        slot.Fn = fn;
+        slot.Arg = arg;
+        _deferredCount++;
+    }
+
+    private void GrowDeferred()
+    {
+        var bigger = new DeferredCall[_deferred.Length * 2];
+        for (int i = 0; i < _deferredCount; i++) bigger[i] = _deferred[(_deferredHead + i) & (_deferred.Length - 1)];
+        _deferred = bigger;
+        _deferredHead = 0;
+    }
+
+    /// <summary>Runs the deferred calls queued before this drain; what they defer runs next iteration.</summary>
+    private int RunDeferred()
+    {
+        int n = _deferredCount;
+        for (int i = 0; i < n; i++)
+        {
+            ref DeferredCall slot = ref _deferred[_deferredHead];
+            Action<object?> fn = slot.Fn!;
+            object? arg = slot.Arg;
+            slot = default;
+            _deferredHead = (_deferredHead + 1) & (_deferred.Length - 1);
+            _deferredCount--;
+            fn(arg);
+        }
+        return n;
     }
 
     private static readonly Action<object?> s_runAction = static a => ((Action)a!)();
@@ -129,10 +188,25 @@ public sealed class Reactor
     /// an active poller without one keeps the parked reactor on a 1 ms tick.
     /// </summary>
     public Poller RegisterPoller(string name, PollerFn fn, object? context = null, long periodMicros = 0, int wakeFd = -1)
+        => Register(name, fn, context, periodMicros, wakeFd, runsOnWake: false);
+
+    /// <summary>
+    /// Registers a poller that runs when <paramref name="fd"/> is readable (call on this reactor): a
+    /// parked reactor waits for the fd, not for a timer, and runs the poller as soon as it wakes on
+    /// it; while the reactor is busy (not parking) it runs every <paramref name="busyPeriodMicros"/>.
+    /// </summary>
+    public Poller RegisterEventPoller(string name, PollerFn fn, object? context, int fd, long busyPeriodMicros)
+    {
+        if (fd < 0) throw new ArgumentOutOfRangeException(nameof(fd));
+        if (busyPeriodMicros <= 0) throw new ArgumentOutOfRangeException(nameof(busyPeriodMicros));
+        return Register(name, fn, context, busyPeriodMicros, fd, runsOnWake: true);
+    }
+
+    private Poller Register(string name, PollerFn fn, object? context, long periodMicros, int wakeFd, bool runsOnWake)
     {
         AssertCurrent();
         long period = periodMicros * Stopwatch.Frequency / 1_000_000;
-        var poller = new Poller(this, name, fn, context, period, wakeFd);
+        var poller = new Poller(this, name, fn, context, period, wakeFd) { RunsOnWake = runsOnWake };
         if (period == 0)
         {
             _active.Add(poller);
@@ -179,42 +253,49 @@ public sealed class Reactor
         SynchronizationContext.SetSynchronizationContext(_syncContext);
         Pin();
         if (LogFlags.Reactor.IsEnabled) Serilog.Log.Debug("reactor {Lcore}: running on tid {Tid}{Mode}", Lcore, Tid, BusyPoll ? " (busy polling)" : "");
-        long lastWork = Stopwatch.GetTimestamp();
+        long now = Stopwatch.GetTimestamp();
+        long lastWork = now;
         try
         {
             while (!_stopRequested)
             {
-                long start = Stopwatch.GetTimestamp();
+                Now = now;
                 int work;
                 try
                 {
-                    work = RunOnce(start);
+                    work = RunOnce(now);
                 }
                 catch (Exception e)
                 {
                     work = 1;
                     OnUnhandled(e);
                 }
+                // One clock read per iteration: this iteration's end is the next one's start.
                 long end = Stopwatch.GetTimestamp();
                 if (work > 0)
                 {
-                    BusyTicks += end - start;
+                    BusyTicks += end - now;
                     lastWork = end;
                 }
                 else
                 {
-                    IdleTicks += end - start;
+                    IdleTicks += end - now;
+                    // Spin only within the window after work; an iteration that found none after a
+                    // wake-up parks again at once (lastWork is older than the window).
                     if (!BusyPoll && end - lastWork > _spinTicks)
                     {
                         Park();
-                        IdleTicks += Stopwatch.GetTimestamp() - end;
+                        long woke = Stopwatch.GetTimestamp();
+                        IdleTicks += woke - end;
+                        end = woke;
                     }
                 }
+                now = end;
             }
             // Final drain so messages sent during shutdown (completions, teardown) still run.
             while (true)
             {
-                try { if (_ring.Drain(MessageBatch) == 0) break; }
+                try { if (_ring.Drain(MessageBatch) + RunDeferred() == 0) break; }
                 catch (Exception e) { OnUnhandled(e); }
             }
         }
@@ -251,7 +332,7 @@ public sealed class Reactor
     private int RunOnce(long now)
     {
         _running = null;
-        int work = _ring.Drain(MessageBatch);
+        int work = RunDeferred() + _ring.Drain(MessageBatch);
         var active = _active;
         for (int i = 0; i < active.Count; i++)
         {
@@ -290,23 +371,35 @@ public sealed class Reactor
         Interlocked.Exchange(ref _parking, 1);
         try
         {
-            if (_ring.HasMessages || _stopRequested) return;
+            if (_ring.HasMessages || _deferredCount > 0 || _stopRequested) return;
             int timeoutMs = -1;
             long now = Stopwatch.GetTimestamp();
             for (int i = 0; i < _timed.Count; i++)
             {
-                long dueMs = Math.Max(0, (_timed[i].NextRunTick - now) * 1000 / Stopwatch.Frequency);
+                if (_timed[i].RunsOnWake) continue; // its fd wakes us
+                // Rounded up: waking a fraction of a ms early costs an extra empty iteration and park.
+                long dueTicks = _timed[i].NextRunTick - now;
+                long dueMs = dueTicks <= 0 ? 0 : (dueTicks * 1000 + Stopwatch.Frequency - 1) / Stopwatch.Frequency;
                 if (timeoutMs < 0 || dueMs < timeoutMs) timeoutMs = (int)Math.Min(dueMs, int.MaxValue);
             }
             if (_fdlessActivePollers > 0 && (timeoutMs < 0 || timeoutMs > 1)) timeoutMs = 1;
             Libc.EpollEvent* events = stackalloc Libc.EpollEvent[16];
-            Libc.EpollWait(_epollFd, events, 16, timeoutMs);
+            int n = Libc.EpollWait(_epollFd, events, 16, timeoutMs);
             _wake.Drain();
+            for (int i = 0; i < n; i++) MakeDue((int)events[i].Data);
         }
         finally
         {
             Volatile.Write(ref _parking, 0);
         }
+    }
+
+    /// <summary>Event pollers on <paramref name="fd"/> run in the next iteration.</summary>
+    private void MakeDue(int fd)
+    {
+        if (fd == _wake.Fd) return;
+        for (int i = 0; i < _timed.Count; i++)
+            if (_timed[i].RunsOnWake && _timed[i].WakeFd == fd) _timed[i].NextRunTick = 0;
     }
 
     private unsafe void Pin()

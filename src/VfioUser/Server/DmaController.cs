@@ -7,9 +7,11 @@
 // every change, so a lookup on another reactor always sees a consistent table. Every change bumps
 // Generation; a device may cache translations and revalidate them against it.
 //
-// The lookup first tries the region that satisfied the previous lookup (_hint, an explicit field
+// The lookup first tries the region that satisfied the previous lookup (a hint, an explicit field
 // instead of libvfio-user's hidden per-thread static), then binary-searches. The hint is only a
-// reference to an immutable region; a stale hint is detected by GuestRegion.IsMapped.
+// reference to an immutable region; a stale hint is detected by GuestRegion.IsMapped. Data-path
+// callers pass their own hint (one per queue), so reactors never write a shared hint per I/O;
+// the hint-less overload uses one for the endpoint's own (control-path) lookups.
 //
 // Changes (Add/Remove/RemoveAll) happen only on the endpoint reactor while the device is quiesced;
 // DmaRegionRemoving runs before the munmap so the device can drop its pointers.
@@ -52,14 +54,19 @@ public sealed unsafe class DmaController
     /// unmapped, straddling, message-only or protection-violating ranges.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public bool TryTranslate(ulong iova, ulong length, bool write, out nint hostPtr)
+    public bool TryTranslate(ulong iova, ulong length, bool write, out nint hostPtr) =>
+        TryTranslate(iova, length, write, ref _hint, out hostPtr);
+
+    /// <summary>TryTranslate with the caller's own hint (keep one per queue or per reactor).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public bool TryTranslate(ulong iova, ulong length, bool write, ref GuestRegion? hint, out nint hostPtr)
     {
-        GuestRegion? r = _hint;
+        GuestRegion? r = hint;
         if (r is null || !r.IsMapped || !r.Contains(iova, length))
         {
             r = Find(iova, length);
             if (r is null) { hostPtr = 0; return false; }
-            _hint = r;
+            hint = r;
         }
         if (length == 0 || r.HostAddress == 0 || (write ? !r.Writable : !r.Readable)) { hostPtr = 0; return false; }
         hostPtr = r.HostAddress + (nint)(iova - r.Iova);

@@ -1,5 +1,5 @@
 // The null bdev driver (SPDK module/bdev/null): reads return zeroes (the iovecs are cleared),
-// writes are dropped. Completion is inline; the bdev layer defers it to a message on this reactor.
+// writes are dropped. Completion is inline; the bdev layer defers it on this reactor.
 using System.Text.Json.Nodes;
 using Target.Core.Reactors;
 
