@@ -14,6 +14,7 @@
 // 1 ms timed poller refills (by elapsed time, carry-over capped at 10 slices) and drains; the
 // poller exists only while limits are set.
 using System.Diagnostics;
+using System.Runtime.InteropServices;
 using Target.Core.Interop;
 using Target.Core.Memory;
 using Target.Core.Reactors;
@@ -21,7 +22,7 @@ using Target.Core.Storage;
 
 namespace Target.Bdev;
 
-public sealed class BdevChannel
+public sealed unsafe class BdevChannel
 {
     private const long QosSliceMicros = 1000;
     private const int QosBurstSlices = 10;
@@ -29,6 +30,11 @@ public sealed class BdevChannel
     private static readonly PollerFn s_qosPoll = static c => ((BdevChannel)c!).QosPoll();
 
     private readonly BdevIo[] _all;
+    // The iovec arrays of every pooled BdevIo in one native block (BdevIo.MaxSegments each). Pages
+    // are committed only when written, so an I/O of few segments costs one page however large the
+    // capacity, and only the I/Os in use (the pool is LIFO) ever touch theirs.
+    private readonly IoVec* _iovBlock;
+    private const int IovStride = (BdevIo.MaxSegments + 3) & ~3; // 64-byte aligned slices
     private BdevIo? _free;
     private int _taken;
     private int _submitDepth;
@@ -61,9 +67,10 @@ public sealed class BdevChannel
         }
         int n = bdev.Registry?.Options.ChannelIoPoolSize ?? 1024;
         _all = new BdevIo[n];
+        _iovBlock = (IoVec*)NativeMemory.AlignedAlloc((nuint)n * IovStride * (nuint)sizeof(IoVec), 4096);
         for (int i = n - 1; i >= 0; i--)
         {
-            var io = new BdevIo(this);
+            var io = new BdevIo(this, _iovBlock + (nint)i * IovStride);
             _all[i] = io;
             io.Next = _free;
             _free = io;
@@ -359,7 +366,7 @@ public sealed class BdevChannel
         }
         if (_taken > 0 || _destroyed) return; // deferred completions still hold BdevIos
         _destroyed = true;
-        foreach (var io in _all) io.FreeNative();
+        NativeMemory.AlignedFree(_iovBlock);
         _free = null;
         _drained?.TrySetResult();
     }

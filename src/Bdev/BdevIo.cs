@@ -1,8 +1,8 @@
 // One pooled bdev I/O (SPDK struct spdk_bdev_io). Preallocated per channel with a native array of
-// MaxSegments iovecs (stable address, handed straight to the kernel by aio); never allocated per I/O.
+// MaxSegments iovecs (stable address, handed straight to the kernel by aio; a slice of one block the
+// channel allocates at creation); never allocated per I/O.
 // Lifetime: taken from the channel pool at submit → validated → (QoS queue) → driver → Complete →
 // returned to the pool → caller's callback. Touched only on the channel's reactor.
-using System.Runtime.InteropServices;
 using Target.Core.Memory;
 using Target.Core.Storage;
 
@@ -10,15 +10,25 @@ namespace Target.Bdev;
 
 public sealed unsafe class BdevIo
 {
-    /// <summary>Most data segments one I/O can carry; more is InvalidArgument.</summary>
-    public const int MaxSegments = 32;
+    /// <summary>Largest transfer of one command any transport accepts (vfio-user max_io_size ≤ 2 MiB).</summary>
+    public const int MaxTransferBytes = 2 << 20;
+
+    /// <summary>Smallest memory page a transport walks data by (NVMe CC.MPS 4 KiB, PRP entries).</summary>
+    public const int MinPageBytes = 4096;
+
+    /// <summary>
+    /// Most data segments one I/O can carry; more is InvalidArgument. A PRP transfer of the largest
+    /// size with an unaligned first page over non-contiguous pages needs one segment per page plus
+    /// one (e.g. 128 KiB → 33, 2 MiB → 513).
+    /// </summary>
+    public const int MaxSegments = MaxTransferBytes / MinPageBytes + 1;
 
     private readonly IoVec* _iovs;
 
-    internal BdevIo(BdevChannel channel)
+    internal BdevIo(BdevChannel channel, IoVec* iovs)
     {
         Channel = channel;
-        _iovs = (IoVec*)NativeMemory.AlignedAlloc((nuint)(MaxSegments * sizeof(IoVec)), 64);
+        _iovs = iovs;
     }
 
     public BdevChannel Channel { get; }
@@ -51,6 +61,4 @@ public sealed unsafe class BdevIo
 
     /// <summary>Called by the driver when the I/O is done; safe inline in Submit (the layer defers it).</summary>
     public void Complete(BdevIoStatus status) => Channel.OnDriverComplete(this, status);
-
-    internal void FreeNative() => NativeMemory.AlignedFree(_iovs);
 }

@@ -24,6 +24,8 @@ public sealed class MallocBdevTests : IAsyncLifetime
     [InlineData(65536, 4, 0)]
     [InlineData(1 << 20, 1, 1)]
     [InlineData(1 << 20, 32, 0)]
+    [InlineData(128 << 10, 33, 1)]                   // 128 KiB PRP transfer with an unaligned first page
+    [InlineData(BdevIo.MaxTransferBytes, BdevIo.MaxSegments, 0)] // the largest: 2 MiB in 513 segments
     public async Task WriteThenReadBack(int bytes, int segments, int reactor)
     {
         var desc = await _host.OpenAsync("M0");
@@ -83,11 +85,15 @@ public sealed class MallocBdevTests : IAsyncLifetime
         Assert.Equal(BdevIoStatus.InvalidArgument, await _host.IoAsync(desc, BdevIoType.Write, 8184, 8, new[] { other.Vec(0, 4000) }));
         Assert.Equal(BdevIoStatus.InvalidArgument, await _host.IoAsync(desc, BdevIoType.Read, 8184, 8, new[] { other.Vec(0, 8192) }));
         Assert.Equal(BdevIoStatus.InvalidArgument, await _host.IoAsync(desc, BdevIoType.Read, 8184, 0, Array.Empty<IoVec>()));
-        // too many segments
-        var many = new IoVec[33];
-        for (int i = 0; i < 33; i++) many[i] = other.Vec(i * 128, 128);
-        Assert.Equal(BdevIoStatus.InvalidArgument, await _host.IoAsync(desc, BdevIoType.Read, 0, 9, many));
         Assert.True(other.Span.SequenceEqual(before), "rejected reads must not touch the buffer");
+        // too many segments (lengths otherwise right: one block each)
+        using var wide = new NativeBuffer((BdevIo.MaxSegments + 1) * 512);
+        wide.Fill(4);
+        byte[] wideBefore = wide.Span.ToArray();
+        var many = new IoVec[BdevIo.MaxSegments + 1];
+        for (int i = 0; i < many.Length; i++) many[i] = wide.Vec(i * 512, 512);
+        Assert.Equal(BdevIoStatus.InvalidArgument, await _host.IoAsync(desc, BdevIoType.Read, 0, (ulong)many.Length, many));
+        Assert.True(wide.Span.SequenceEqual(wideBefore), "rejected reads must not touch the buffer");
 
         using var back = new NativeBuffer(4096);
         Assert.Equal(BdevIoStatus.Success, await _host.IoAsync(desc, BdevIoType.Read, 8184, 8, new[] { back.Vec() }));

@@ -34,7 +34,7 @@ public sealed class PerfOptions
  -w, --io-pattern P     read, write, randread, randwrite, rw, randrw
  -M, --rwmixread PCT    read percentage for rw/randrw
  -t, --time SECONDS     run time
- -c, --core-mask MASK   cores for worker threads (hex mask or [list]), default 0x1
+ -c, --core-mask MASK   CPUs for worker threads (bit N = CPU N; hex mask or [list]), default 0x1
  -P, --num-qpairs N     I/O qpairs per namespace per core (default 1)
  -H, --enable-tcp-hdgst header digest
  -I, --enable-tcp-ddgst data digest

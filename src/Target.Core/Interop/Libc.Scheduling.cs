@@ -10,6 +10,10 @@ public static unsafe partial class Libc
     [LibraryImport("libc", EntryPoint = "sched_setaffinity", SetLastError = true)]
     public static partial int SchedSetAffinity(int pid, size_t cpusetsize, ulong* mask);
 
+    /// <summary>sched_getaffinity(2): the CPUs thread <paramref name="pid"/> may run on (pid 0 = the caller).</summary>
+    [LibraryImport("libc", EntryPoint = "sched_getaffinity", SetLastError = true)]
+    public static partial int SchedGetAffinity(int pid, size_t cpusetsize, ulong* mask);
+
     /// <summary>gettid(2)</summary>
     [LibraryImport("libc", EntryPoint = "gettid")]
     public static partial int GetTid();

@@ -1,11 +1,17 @@
-// SPDK's -m/--cpumask: a hex mask ("0x3", "3") or a list ("[0,1]", "[0-3,8]").
+// SPDK's -m/--cpumask: a hex mask ("0x3", "3") or a list ("[0,1]", "[0-3,8]"). Bit N (or entry N)
+// is CPU N, as the kernel numbers it; it must be one of the CPUs the process may run on (under
+// `taskset -c 1`, "0x2" is CPU 1 and valid, "0x1" is not).
 using System.Globalization;
 
 namespace Target.Core.Reactors;
 
 public static class CoreMask
 {
-    public static IReadOnlyList<int> Parse(string text)
+    /// <summary>Parses <paramref name="text"/> against the CPUs this process may run on.</summary>
+    public static IReadOnlyList<int> Parse(string text) => Parse(text, CpuAffinity.Allowed());
+
+    /// <summary>Parses <paramref name="text"/>; every CPU it names must be in <paramref name="allowed"/>.</summary>
+    public static IReadOnlyList<int> Parse(string text, IReadOnlySet<int> allowed)
     {
         if (string.IsNullOrWhiteSpace(text)) throw new FormatException("empty cpumask");
         text = text.Trim();
@@ -38,9 +44,9 @@ public static class CoreMask
             }
         }
         if (cores.Count == 0) throw new FormatException("cpumask selects no core: " + text);
-        int online = Environment.ProcessorCount;
         foreach (int c in cores)
-            if (c >= online) throw new FormatException($"core {c} is not available (this machine has {online})");
+            if (!allowed.Contains(c))
+                throw new FormatException($"core {c} is not available (this process may run on {Describe(allowed)})");
         return cores.ToArray();
     }
 
@@ -49,6 +55,21 @@ public static class CoreMask
         if (!int.TryParse(s, NumberStyles.None, CultureInfo.InvariantCulture, out int c) || c > 1023)
             throw new FormatException("bad core number " + s);
         return c;
+    }
+
+    // "[0-3,8]": the allowed set as a cpumask list, for the error message.
+    private static string Describe(IReadOnlySet<int> cpus)
+    {
+        var parts = new List<string>();
+        int start = -1, prev = -2;
+        foreach (int c in cpus.Order())
+        {
+            if (c == prev + 1) { prev = c; continue; }
+            if (start >= 0) parts.Add(start == prev ? start.ToString(CultureInfo.InvariantCulture) : $"{start}-{prev}");
+            start = prev = c;
+        }
+        if (start >= 0) parts.Add(start == prev ? start.ToString(CultureInfo.InvariantCulture) : $"{start}-{prev}");
+        return "[" + string.Join(',', parts) + "]";
     }
 
     /// <summary>The hex form SPDK prints ("0x3" → "3").</summary>

@@ -30,7 +30,7 @@ public sealed class EndToEndTests : IAsyncLifetime
     private ListenAddress _address = null!;
     private readonly RamBackend _disk = new("R0", 512, 16384);
 
-    private sealed unsafe class ClientBus : INvmeBus, IGuestRam
+    internal sealed unsafe class ClientBus : INvmeBus, IGuestRam
     {
         public required VfioUserClient Client;
         public required ClientDma Memory;
