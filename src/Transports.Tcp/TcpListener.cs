@@ -62,14 +62,14 @@ internal sealed unsafe class TcpListener : ITransportListener
         return new TcpListener(fd, address, (ushort)((bound.PortBe >> 8) | (bound.PortBe << 8)));
     }
 
-    /// <summary>Accepts one pending connection: its fd (configured), or -1 when none waits.</summary>
+    /// <summary>Accepts one pending connection: its fd (configured), or -errno (-EAGAIN when none waits).</summary>
     public int Accept(uint sockPriority, out ListenAddress? peer)
     {
         peer = null;
         Libc.SockAddr sa = default;
         uint len = 28;
         int fd = Libc.Accept4(Fd, &sa, &len, Libc.SOCK_NONBLOCK | Libc.SOCK_CLOEXEC);
-        if (fd < 0) return -1;
+        if (fd < 0) return -Errno.Last;
         Libc.SetInt(fd, Libc.IPPROTO_TCP, Libc.TCP_NODELAY, 1);
         Libc.SetInt(fd, Libc.SOL_SOCKET, Libc.SO_RCVBUF, SocketBufferSize);
         Libc.SetInt(fd, Libc.SOL_SOCKET, Libc.SO_SNDBUF, SocketBufferSize);

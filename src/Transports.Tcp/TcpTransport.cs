@@ -4,6 +4,9 @@
 // The listening sockets sit in one epoll set that is the acceptor's event fd: a parked reactor
 // wakes when a connection waits (an idle target does not poll accept4); a busy one accepts every
 // acceptor_poll_rate. A closed listener leaves the set by itself (close removes it from epoll).
+// Out of fds or memory (EMFILE, ENFILE, ENOBUFS, ENOMEM) the pending connection stays and the
+// socket stays readable: the listener leaves the set for AcceptRetryMicros so a parked reactor does
+// not wake in a loop, and a timed poller puts it back.
 using System.Diagnostics;
 using Target.Core.Interop;
 using Target.Core.Logging;
@@ -16,6 +19,7 @@ public sealed class TcpTransport : TransportBase
 {
     public const string TransportName = "TCP";
     private const int MaxAcceptsPerPoll = 32;
+    private const long AcceptRetryMicros = 100_000;
 
     /// <summary>-L nvmf_tcp: listeners, connection accept/close, ICReq, PDU errors and termination requests.</summary>
     public static readonly LogFlag DebugFlag = LogFlags.Register("nvmf_tcp");
@@ -26,6 +30,8 @@ public sealed class TcpTransport : TransportBase
     internal static readonly long QuiesceTimeoutTicks = 2 * Stopwatch.Frequency;
 
     private Poller? _acceptor;
+    private Poller? _acceptRetry;
+    private readonly List<TcpListener> _pausedListeners = new();
     private int _acceptEpollFd = -1;
     private long _termReqs;
     private long _leakedRequests;
@@ -100,7 +106,12 @@ public sealed class TcpTransport : TransportBase
             while (accepted < MaxAcceptsPerPoll)
             {
                 int fd = listener.Accept(TcpOptions.SockPriority, out var peer);
-                if (fd < 0) break;
+                if (fd == -Errno.ECONNABORTED || fd == -Errno.EINTR) continue; // that connection is gone; try the next
+                if (fd < 0)
+                {
+                    if (fd != -Errno.EAGAIN) PauseAccepting(listener, -fd);
+                    break;
+                }
                 accepted++;
                 CountAcceptedConnection();
                 if (DebugFlag.IsEnabled) Serilog.Log.Debug("nvmf_tcp: accepted fd {Fd} from {Peer} on {Address}", fd, peer!.ToString(), listener.Address.ToString());
@@ -110,12 +121,41 @@ public sealed class TcpTransport : TransportBase
         return accepted;
     }
 
+    /// <summary>accept4 failed for a reason that leaves the connection pending: stop watching the listener for a while.</summary>
+    private unsafe void PauseAccepting(TcpListener listener, int errno)
+    {
+        if (_pausedListeners.Contains(listener)) return;
+        Serilog.Log.Warning("tcp: accept on {Address} failed: {Error}; retrying in {Ms} ms",
+            listener.Address.ToString(), Errno.Text(errno), AcceptRetryMicros / 1000);
+        Libc.EpollCtl(_acceptEpollFd, Libc.EPOLL_CTL_DEL, listener.Fd, null);
+        _pausedListeners.Add(listener);
+        _acceptRetry ??= Reactor.Current!.RegisterPoller("nvmf_tcp_accept_retry",
+            static c => ((TcpTransport)c!).ResumeAccepting(), this, AcceptRetryMicros);
+    }
+
+    private int ResumeAccepting()
+    {
+        foreach (var listener in _pausedListeners)
+        {
+            bool stillOpen = false;
+            foreach (var l in Listeners) if (ReferenceEquals(l, listener)) stillOpen = true;
+            if (stillOpen) WatchListener(listener);
+        }
+        _pausedListeners.Clear();
+        _acceptRetry?.Unregister();
+        _acceptRetry = null;
+        return 1;
+    }
+
     protected override ITransportPollGroup NewPollGroup(PollGroup group) => new TcpPollGroup(this, group);
 
     protected override void OnDestroy()
     {
         _acceptor?.Unregister();
         _acceptor = null;
+        _acceptRetry?.Unregister();
+        _acceptRetry = null;
+        _pausedListeners.Clear();
         if (_acceptEpollFd >= 0) _acceptEpollFd = Libc.CloseFd(_acceptEpollFd);
     }
 }
