@@ -29,6 +29,8 @@ public static unsafe partial class Libc
     public struct Stat
     {
         public const int Size = 144;
+        [FieldOffset(0)] public ulong st_dev;
+        [FieldOffset(8)] public ulong st_ino;
         [FieldOffset(24)] public uint st_mode;
         [FieldOffset(40)] public ulong st_rdev;
         [FieldOffset(48)] public long st_size;
