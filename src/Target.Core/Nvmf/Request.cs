@@ -53,6 +53,8 @@ public class Request : IBlockCompletion
 
     // Core-private per-command state; reset by the dispatcher.
     internal Namespace? Namespace;
+    /// <summary>The namespace's channel on this reactor (cached by the poll group, no per-I/O lookup).</summary>
+    internal INamespaceChannel? Channel;
     internal Request? FusedPartner;
     internal ulong StartLba;
     internal uint BlockCount;
