@@ -160,7 +160,7 @@ internal static class IoCommands
         request.PendingOps = 1;
         var data = op == BlockOp.Read || op == BlockOp.Write || op == BlockOp.Compare ? request.Iov : default;
         request.Qpair.PollGroup?.CountBackendSubmitted(); // before: the completion may run inline
-        request.Channel!.Submit(op, request.StartLba, request.BlockCount, data, request, null);
+        request.Channel!.SubmitChecked(op, request.StartLba, request.BlockCount, data, request, null);
     }
 
     private static void Flush(Request request, Namespace ns)
@@ -221,7 +221,7 @@ internal static class IoCommands
         {
             if (ranges[i].Nlb == 0) continue;
             group?.CountBackendSubmitted();
-            channel.Submit(BlockOp.Unmap, ranges[i].Slba, ranges[i].Nlb, ReadOnlySpan<IoVec>.Empty, request, null);
+            channel.SubmitChecked(BlockOp.Unmap, ranges[i].Slba, ranges[i].Nlb, ReadOnlySpan<IoVec>.Empty, request, null);
         }
         OnBlockComplete(request, BlockStatus.Success, null);
     }
