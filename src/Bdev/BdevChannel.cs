@@ -90,8 +90,13 @@ public sealed unsafe class BdevChannel
     /// <summary>QoS credit granted and I/O admitted on this channel (read on its reactor).</summary>
     public BdevQosCounters QosCounters { get; } = new();
 
+    /// <param name="rangeChecked">
+    /// The caller has already checked that the bdev supports <paramref name="type"/> and that the
+    /// block range and the data length match (the NVMe-oF core does, before the adapter submits),
+    /// so only what it cannot know — the segment shape against the bdev's alignment — is checked.
+    /// </param>
     internal int Submit(BdevIoType type, ulong offsetBlocks, ulong numBlocks, ReadOnlySpan<IoVec> data,
-        IBdevIoCompletion? callback, IBlockCompletion? blockCallback, object? context)
+        IBdevIoCompletion? callback, IBlockCompletion? blockCallback, object? context, bool rangeChecked = false)
     {
         Reactor.AssertCurrent();
         if (_destroyed) return -Errno.ENODEV;
@@ -109,7 +114,7 @@ public sealed unsafe class BdevChannel
         io.IovCount = 0;
         io.StartTicks = Reactor.Now;
 
-        BdevIoStatus bad = Validate(type, offsetBlocks, numBlocks, data);
+        BdevIoStatus bad = rangeChecked ? ValidateSegments(type, data) : Validate(type, offsetBlocks, numBlocks, data);
         if (bad == BdevIoStatus.Pending && _closed) bad = BdevIoStatus.Aborted;
         if (bad != BdevIoStatus.Pending)
         {
@@ -150,6 +155,21 @@ public sealed unsafe class BdevChannel
             sum += len;
         }
         return sum == numBlocks * Bdev.BlockSize ? BdevIoStatus.Pending : BdevIoStatus.InvalidArgument;
+    }
+
+    /// <summary>What Validate checks that a range-checking caller cannot: segment count, empty segments, alignment.</summary>
+    private BdevIoStatus ValidateSegments(BdevIoType type, ReadOnlySpan<IoVec> data)
+    {
+        if (!IsDataType(type)) return BdevIoStatus.Pending;
+        if (data.Length == 0 || data.Length > BdevIo.MaxSegments) return BdevIoStatus.InvalidArgument;
+        ulong align = Bdev.RequiredAlignment;
+        for (int i = 0; i < data.Length; i++)
+        {
+            ulong len = data[i].Length;
+            if (len == 0) return BdevIoStatus.InvalidArgument;
+            if (align > 1 && (((ulong)data[i].Base | len) & (align - 1)) != 0) return BdevIoStatus.InvalidArgument;
+        }
+        return BdevIoStatus.Pending;
     }
 
     private void SubmitToDriver(BdevIo io)

@@ -87,11 +87,15 @@ public sealed class BdevDesc
         return channel.Submit(type, offsetBlocks, numBlocks, data, completion, null, context);
     }
 
+    /// <summary>
+    /// The NVMe-oF adapter's submit. <paramref name="rangeChecked"/>: the NVMe-oF core has already
+    /// checked support, range and data length against this bdev, so the channel does not again.
+    /// </summary>
     internal int SubmitBlock(BdevChannel channel, BdevIoType type, ulong offsetBlocks, ulong numBlocks,
-        ReadOnlySpan<IoVec> data, IBlockCompletion completion, object? context)
+        ReadOnlySpan<IoVec> data, IBlockCompletion completion, object? context, bool rangeChecked)
     {
         if (!CanSubmit(type)) return -Errno.EBADF;
-        return channel.Submit(type, offsetBlocks, numBlocks, data, null, completion, context);
+        return channel.Submit(type, offsetBlocks, numBlocks, data, null, completion, context, rangeChecked);
     }
 
     private bool CanSubmit(BdevIoType type)

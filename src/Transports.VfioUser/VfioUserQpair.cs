@@ -277,15 +277,7 @@ internal sealed class VfioUserQpair : Qpair
                 CompleteLocal(r, st.ToNvmeStatus());
                 return;
             }
-            var segs = r.Segments.Segments;
-            for (int i = 0; i < segs.Length; i++)
-            {
-                if (!r.AddSegment(segs[i]))
-                {
-                    CompleteLocal(r, NvmeStatus.InvalidField);
-                    return;
-                }
-            }
+            r.UseMappedSegments(); // the walkers wrote into the request's own segment storage
         }
         Execute(r);
     }

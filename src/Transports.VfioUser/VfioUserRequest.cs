@@ -1,5 +1,5 @@
 // One command slot of a vfio-user submission queue (SPDK struct nvmf_vfio_user_req): the core's
-// Request plus the scratch segment list the PRP/SGL walkers fill, and, for commands the transport
+// Request plus the segment list the PRP/SGL walkers fill (over the Request's own storage), and, for commands the transport
 // itself issues (the internal Connect and Property Set), a completion callback instead of a CQE.
 // Preallocated per SQ entry; nothing is allocated per I/O.
 using Target.Core.Nvmf;
@@ -11,10 +11,14 @@ internal sealed class VfioUserRequest : Request
 {
     public VfioUserRequest(Qpair qpair, int maxSegments) : base(qpair, maxSegments)
     {
-        Segments = new SegmentList(maxSegments);
+        Segments = new SegmentList(SegmentStorage);
     }
 
+    /// <summary>Writes into the Request's segment storage; <see cref="UseMappedSegments"/> adopts it.</summary>
     public SegmentList Segments { get; }
+
+    /// <summary>Makes what the walkers mapped the request's data, without copying the list.</summary>
+    public void UseMappedSegments() => UseSegmentsInPlace(Segments.Count, (uint)Segments.TotalLength);
 
     /// <summary>Set for transport-issued commands: called instead of posting a CQE.</summary>
     public Action<VfioUserRequest>? Internal { get; set; }

@@ -19,10 +19,17 @@ internal sealed class BdevNamespaceChannel : INamespaceChannel
     }
 
     public void Submit(BlockOp op, ulong startBlock, uint blockCount, ReadOnlySpan<IoVec> data, IBlockCompletion completion, object? context)
+        => Submit(op, startBlock, blockCount, data, completion, context, rangeChecked: false);
+
+    /// <summary>The core's path: it checked support, range and length, so the bdev layer does not again.</summary>
+    public void SubmitChecked(BlockOp op, ulong startBlock, uint blockCount, ReadOnlySpan<IoVec> data, IBlockCompletion completion, object? context)
+        => Submit(op, startBlock, blockCount, data, completion, context, rangeChecked: true);
+
+    private void Submit(BlockOp op, ulong startBlock, uint blockCount, ReadOnlySpan<IoVec> data, IBlockCompletion completion, object? context, bool rangeChecked)
     {
         ulong count = blockCount;
         if (op == BlockOp.Flush && count == 0 && startBlock == 0) count = _desc.Bdev.NumBlocks;
-        int rc = _desc.SubmitBlock(_channel, BdevNamespaceBackend.ToIoType(op), startBlock, count, data, completion, context);
+        int rc = _desc.SubmitBlock(_channel, BdevNamespaceBackend.ToIoType(op), startBlock, count, data, completion, context, rangeChecked);
         if (rc == 0) return;
         // Refused before an I/O existed: the contract allows completing on this stack.
         BlockStatus status = rc switch

@@ -15,6 +15,7 @@ internal static class CommandDispatcher
         request.DataLength = 0;
         request.State = RequestState.Executing;
         request.Namespace = null;
+        request.Channel = null;
         request.FusedPartner = null;
         request.PendingOps = 0;
         request.FirstError = BlockStatus.Success;

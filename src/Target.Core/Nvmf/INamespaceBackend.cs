@@ -33,4 +33,12 @@ public interface INamespaceChannel
     /// on the same stack is not promised; callers must tolerate both).
     /// </summary>
     void Submit(BlockOp op, ulong startBlock, uint blockCount, ReadOnlySpan<IoVec> data, IBlockCompletion completion, object? context);
+
+    /// <summary>
+    /// <see cref="Submit"/> for a caller that has already checked <see cref="INamespaceBackend.Supports"/>,
+    /// the range against BlockCount and that the segments add up to the blocks (the NVMe-oF core
+    /// does, per command), so a backend may skip those checks instead of repeating them.
+    /// </summary>
+    void SubmitChecked(BlockOp op, ulong startBlock, uint blockCount, ReadOnlySpan<IoVec> data, IBlockCompletion completion, object? context)
+        => Submit(op, startBlock, blockCount, data, completion, context);
 }

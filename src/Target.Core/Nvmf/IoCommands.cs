@@ -56,6 +56,7 @@ internal static class IoCommands
             request.PauseCounted = sub;
         }
         request.Namespace = ns;
+        request.Channel = st is not null ? st.ChannelFor(ns) : ns.Backend.GetChannel();
 
         switch (sqe.Fuse)
         {
@@ -159,7 +160,7 @@ internal static class IoCommands
         request.PendingOps = 1;
         var data = op == BlockOp.Read || op == BlockOp.Write || op == BlockOp.Compare ? request.Iov : default;
         request.Qpair.PollGroup?.CountBackendSubmitted(); // before: the completion may run inline
-        ns.Backend.GetChannel().Submit(op, request.StartLba, request.BlockCount, data, request, null);
+        request.Channel!.SubmitChecked(op, request.StartLba, request.BlockCount, data, request, null);
     }
 
     private static void Flush(Request request, Namespace ns)
@@ -214,13 +215,13 @@ internal static class IoCommands
         // PendingOps counts submissions still to complete, plus one held until all are submitted so
         // an inline completion cannot finish the request early.
         request.PendingOps = count + 1;
-        var channel = ns.Backend.GetChannel();
+        var channel = request.Channel!;
         var group = request.Qpair.PollGroup;
         for (int i = 0; i < nr; i++)
         {
             if (ranges[i].Nlb == 0) continue;
             group?.CountBackendSubmitted();
-            channel.Submit(BlockOp.Unmap, ranges[i].Slba, ranges[i].Nlb, ReadOnlySpan<IoVec>.Empty, request, null);
+            channel.SubmitChecked(BlockOp.Unmap, ranges[i].Slba, ranges[i].Nlb, ReadOnlySpan<IoVec>.Empty, request, null);
         }
         OnBlockComplete(request, BlockStatus.Success, null);
     }

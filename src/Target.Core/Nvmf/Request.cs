@@ -53,6 +53,8 @@ public class Request : IBlockCompletion
 
     // Core-private per-command state; reset by the dispatcher.
     internal Namespace? Namespace;
+    /// <summary>The namespace's channel on this reactor (cached by the poll group, no per-I/O lookup).</summary>
+    internal INamespaceChannel? Channel;
     internal Request? FusedPartner;
     internal ulong StartLba;
     internal uint BlockCount;
@@ -78,6 +80,20 @@ public class Request : IBlockCompletion
     }
 
     public unsafe bool AddSegment(void* address, uint length) => AddSegment(new IoVec(address, length));
+
+    /// <summary>
+    /// The segment storage itself, for a transport that maps data pointers straight into it (no
+    /// second copy of the list); it then calls <see cref="UseSegmentsInPlace"/>.
+    /// </summary>
+    protected IoVec[] SegmentStorage => _iov;
+
+    /// <summary>Takes the first <paramref name="count"/> entries the transport wrote into <see cref="SegmentStorage"/> as the data.</summary>
+    protected void UseSegmentsInPlace(int count, uint length)
+    {
+        ArgumentOutOfRangeException.ThrowIfGreaterThan((uint)count, (uint)_iov.Length, nameof(count));
+        IovCount = count;
+        Length = length;
+    }
 
     /// <summary>Copies data bytes starting at <paramref name="offset"/> into <paramref name="destination"/>; returns bytes copied.</summary>
     public unsafe int CopyFromData(Span<byte> destination, int offset = 0)

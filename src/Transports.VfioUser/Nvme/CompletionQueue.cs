@@ -82,12 +82,13 @@ public sealed unsafe class CompletionQueue
         var entry = cqe;
         ushort status = (ushort)((entry.Status & ~1) | (Phase ? 1 : 0));
         // DW0–DW2 and CID first, then the status word with the phase tag (what the host polls).
+        // Only store-store order is needed: the release store keeps the body before the phase
+        // tag without a full fence (a plain store on x64, stlr on arm64).
         slot->Dw0 = entry.Dw0;
         slot->Dw1 = entry.Dw1;
         slot->Sqhd = entry.Sqhd;
         slot->Sqid = entry.Sqid;
         slot->Cid = entry.Cid;
-        Interlocked.MemoryBarrier();
         Volatile.Write(ref slot->Status, status);
         Tail = next;
         if (next == 0) Phase = !Phase;

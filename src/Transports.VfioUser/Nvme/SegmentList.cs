@@ -1,7 +1,7 @@
 // A fixed-capacity list of host data segments that merges a segment into the previous one when
 // they touch (consecutive guest pages of one mapped region are usually consecutive in the host
-// mapping too). The PRP/SGL walkers fill it; the qpair copies it into the Request. Allocated once
-// per request; no allocation per I/O.
+// mapping too). The PRP/SGL walkers fill it; a request's list shares the Request's own segment
+// storage, so nothing is copied afterwards. Allocated once per request; no allocation per I/O.
 using Target.Core.Memory;
 
 namespace Target.Transports.VfioUser.Nvme;
@@ -14,6 +14,14 @@ public sealed class SegmentList
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(capacity, 1);
         _segments = new IoVec[capacity];
+    }
+
+    /// <summary>A list written into <paramref name="storage"/> (a Request's segment storage).</summary>
+    public SegmentList(IoVec[] storage)
+    {
+        ArgumentNullException.ThrowIfNull(storage);
+        ArgumentOutOfRangeException.ThrowIfLessThan(storage.Length, 1);
+        _segments = storage;
     }
 
     public int Count { get; private set; }
