@@ -114,7 +114,7 @@ public sealed unsafe class BdevChannel
         io.IovCount = 0;
         io.StartTicks = Reactor.Now;
 
-        BdevIoStatus bad = rangeChecked ? ValidateSegments(type, data) : Validate(type, offsetBlocks, numBlocks, data);
+        BdevIoStatus bad = rangeChecked ? ValidateSegments(type, data, out _) : Validate(type, offsetBlocks, numBlocks, data);
         if (bad == BdevIoStatus.Pending && _closed) bad = BdevIoStatus.Aborted;
         if (bad != BdevIoStatus.Pending)
         {
@@ -144,22 +144,16 @@ public sealed unsafe class BdevChannel
         ulong total = Bdev.NumBlocks;
         if (numBlocks > total || offsetBlocks > total - numBlocks) return BdevIoStatus.OutOfRange;
         if (!IsDataType(type)) return BdevIoStatus.Pending;
-        if (numBlocks == 0 || data.Length == 0 || data.Length > BdevIo.MaxSegments) return BdevIoStatus.InvalidArgument;
-        ulong sum = 0;
-        ulong align = Bdev.RequiredAlignment;
-        for (int i = 0; i < data.Length; i++)
-        {
-            ulong len = data[i].Length;
-            if (len == 0) return BdevIoStatus.InvalidArgument;
-            if (align > 1 && (((ulong)data[i].Base | len) & (align - 1)) != 0) return BdevIoStatus.InvalidArgument;
-            sum += len;
-        }
-        return sum == numBlocks * Bdev.BlockSize ? BdevIoStatus.Pending : BdevIoStatus.InvalidArgument;
+        if (numBlocks == 0) return BdevIoStatus.InvalidArgument;
+        BdevIoStatus segments = ValidateSegments(type, data, out ulong bytes);
+        if (segments != BdevIoStatus.Pending) return segments;
+        return bytes == numBlocks * Bdev.BlockSize ? BdevIoStatus.Pending : BdevIoStatus.InvalidArgument;
     }
 
     /// <summary>What Validate checks that a range-checking caller cannot: segment count, empty segments, alignment.</summary>
-    private BdevIoStatus ValidateSegments(BdevIoType type, ReadOnlySpan<IoVec> data)
+    private BdevIoStatus ValidateSegments(BdevIoType type, ReadOnlySpan<IoVec> data, out ulong bytes)
     {
+        bytes = 0;
         if (!IsDataType(type)) return BdevIoStatus.Pending;
         if (data.Length == 0 || data.Length > BdevIo.MaxSegments) return BdevIoStatus.InvalidArgument;
         ulong align = Bdev.RequiredAlignment;
@@ -168,6 +162,7 @@ public sealed unsafe class BdevChannel
             ulong len = data[i].Length;
             if (len == 0) return BdevIoStatus.InvalidArgument;
             if (align > 1 && (((ulong)data[i].Base | len) & (align - 1)) != 0) return BdevIoStatus.InvalidArgument;
+            bytes += len;
         }
         return BdevIoStatus.Pending;
     }
