@@ -18,6 +18,7 @@ import argparse
 import codecs
 import ipaddress
 import json
+import re
 import logging
 import os
 import shlex
@@ -70,6 +71,103 @@ def clean(params):
 # ---------------------------------------------------------------------------
 # clients
 
+RECV_CHUNK = 1 << 16
+
+_JSON_SIGNIFICANT = re.compile(r'["\\{}\[\]]')
+
+
+class ReplyFramer:
+    """Finds where each top-level JSON value of a reply stream ends, in one pass over the text.
+
+    SPDK's framing is concatenated JSON values with no length prefix. Re-parsing the whole buffer
+    after every chunk (as json.raw_decode on each recv would) is quadratic: a 3 MB reply took
+    minutes. This scans only the new text for braces, brackets and string quotes/escapes, and
+    parses a value once, when its closing brace arrives. A value that is not an object or an array
+    (never sent by a target) falls back to raw_decode on the buffer.
+    """
+
+    def __init__(self):
+        self._chunks = []       # text of the value being received, scanned
+        self._pending = ''      # received text not scanned yet (after a completed value)
+        self._depth = 0
+        self._in_string = False
+        self._escaped = False   # a backslash ended the previous chunk inside a string
+        self._started = False
+        self._scalar = False
+
+    def text(self):
+        return ''.join(self._chunks) + self._pending
+
+    def feed(self, text):
+        self._pending += text
+
+    def next_value(self):
+        """The next complete value, or None until more text arrives."""
+        text, self._pending = self._pending, ''
+        if not text:
+            return None
+        start = 0
+        if not self._started:
+            stripped = text.lstrip()
+            if not stripped:
+                return None
+            start = len(text) - len(stripped)
+            self._started = True
+            self._scalar = stripped[0] not in '{['
+        if self._scalar:
+            return self._next_scalar(text)
+        skip = -1
+        if self._escaped:
+            skip, self._escaped = start, False
+        depth, in_string = self._depth, self._in_string
+        for m in _JSON_SIGNIFICANT.finditer(text, start):
+            i = m.start()
+            if i == skip:
+                continue
+            c = text[i]
+            if in_string:
+                if c == '\\':
+                    if i + 1 < len(text):
+                        skip = i + 1
+                    else:
+                        self._escaped = True
+                elif c == '"':
+                    in_string = False
+            elif c == '"':
+                in_string = True
+            elif c in '{[':
+                depth += 1
+            else:
+                depth -= 1
+                if depth == 0:
+                    self._chunks.append(text[:i + 1])
+                    value_text = ''.join(self._chunks)
+                    self._reset(text[i + 1:])
+                    return json.loads(value_text)
+        self._depth, self._in_string = depth, in_string
+        self._chunks.append(text)
+        return None
+
+    def _next_scalar(self, text):
+        buf = (''.join(self._chunks) + text).lstrip()
+        try:
+            obj, end = json.JSONDecoder().raw_decode(buf)
+        except ValueError:
+            self._chunks = [buf]
+            return None
+        self._reset(buf[end:])
+        return obj
+
+    def _reset(self, rest):
+        self._chunks = []
+        self._pending = rest
+        self._depth = 0
+        self._in_string = False
+        self._escaped = False
+        self._started = False
+        self._scalar = False
+
+
 class Client:
     """One connection to the JSON-RPC server."""
 
@@ -79,7 +177,7 @@ class Client:
         self.timeout = timeout
         self.sock = None
         self._next_id = 0
-        self._buf = ''
+        self._framer = ReplyFramer()
         self._decoder = codecs.getincrementaldecoder('utf-8')('replace')
         try:
             for _ in range(max(conn_retries, 0)):
@@ -140,41 +238,29 @@ class Client:
         except OSError as ex:
             raise RpcError('Connection error while sending request: %s' % ex) from None
 
-    def _decode_one(self):
-        buf = self._buf.lstrip()
-        if not buf:
-            self._buf = ''
-            return None
-        try:
-            obj, end = json.JSONDecoder().raw_decode(buf)
-        except ValueError:
-            self._buf = buf
-            return None
-        self._buf = buf[end:]
-        return obj
-
     def _recv(self):
         deadline = time.monotonic() + self.timeout
-        response = self._decode_one()
+        response = self._framer.next_value()
         while response is None:
             remaining = deadline - time.monotonic()
             if remaining <= 0:
-                raise RpcError('Timeout while waiting for response:\n%s\n' % self._buf)
+                raise RpcError('Timeout while waiting for response:\n%s\n' % self._framer.text())
             self.sock.settimeout(remaining)
             try:
-                data = self.sock.recv(4096)
+                data = self.sock.recv(RECV_CHUNK)
             except socket.timeout:
-                raise RpcError('Timeout while waiting for response:\n%s\n' % self._buf) from None
+                raise RpcError('Timeout while waiting for response:\n%s\n' % self._framer.text()) from None
             except OSError as ex:
                 self._drop_socket()
-                raise RpcError('Connection closed with partial response:\n%s\n(%s)' % (self._buf, ex)) from None
+                raise RpcError('Connection closed with partial response:\n%s\n(%s)' % (self._framer.text(), ex)) from None
             if not data:
                 self._drop_socket()
-                raise RpcError('Connection closed with partial response:\n%s\n' % self._buf)
+                raise RpcError('Connection closed with partial response:\n%s\n' % self._framer.text())
             LOG.debug('Received %d bytes', len(data))
-            self._buf += self._decoder.decode(data)
-            response = self._decode_one()
-        LOG.info('Receive response:\n%s\n', json.dumps(response, indent=2))
+            self._framer.feed(self._decoder.decode(data))
+            response = self._framer.next_value()
+        if LOG.isEnabledFor(logging.INFO):  # formatting a large reply costs more than receiving it
+            LOG.info('Receive response:\n%s\n', json.dumps(response, indent=2))
         return response
 
     @staticmethod

@@ -147,6 +147,57 @@ class WireFormatTests(RpcPyTestCase):
         self.assertEqual(r.stderr, '')
 
 
+class ReplyFramerTests(unittest.TestCase):
+    """The reply framer finds each value's end in one pass, whatever the chunk boundaries."""
+
+    VALUES = [
+        {'a': 'x{y}[z]"q\\', 'b': [1, 2, {'c': '\\"}'}]},
+        [1, '"]', {'k': '\\'}, []],
+        {'result': 'Malloc\u00e9\u4e2d', 'e': {}},
+    ]
+
+    def frame(self, text, cuts):
+        framer, got, prev = rpc_py.ReplyFramer(), [], 0
+        for cut in list(cuts) + [len(text)]:
+            framer.feed(text[prev:cut])
+            prev = cut
+            while True:
+                value = framer.next_value()
+                if value is None:
+                    break
+                got.append(value)
+        return got, framer
+
+    def test_every_split_point_of_escapes_braces_and_quotes(self):
+        for value in self.VALUES:
+            text = json.dumps(value, ensure_ascii=False) + '\n ' + json.dumps(value)
+            for cut in range(1, len(text)):
+                got, framer = self.frame(text, [cut])
+                self.assertEqual(got, [value, value], 'split at %d of %r' % (cut, text))
+                self.assertEqual(framer.text().strip(), '')
+
+    def test_incomplete_value_waits_and_keeps_its_text(self):
+        got, framer = self.frame('{"a": "}", "b": [1', [3, 9])
+        self.assertEqual(got, [])
+        self.assertEqual(framer.text(), '{"a": "}", "b": [1')
+
+    def test_scalar_top_level_value_falls_back_to_a_parse(self):
+        got, _ = self.frame(' 5 {"x": 1}', [])
+        self.assertEqual(got, [5, {'x': 1}])
+
+    def test_large_reply_through_the_socket_in_small_chunks(self):
+        result = [{'name': 'Null%d' % i, 'aliases': [], 'driver_specific': {'s': 'a"}]\\'}} for i in range(20000)]
+        body = json.dumps({'jsonrpc': '2.0', 'id': 1, 'result': result}).encode() + b'\n'
+        chunks = [body[i:i + 4093] for i in range(0, len(body), 4093)]
+        with FakeSpdk() as srv:
+            srv.on('bdev_get_bdevs', handler=lambda p: Reply(chunks))
+            client = rpc_py.Client(srv.path, timeout=60)
+            try:
+                self.assertEqual(client.call('bdev_get_bdevs'), result)
+            finally:
+                client.close()
+
+
 class ErrorTests(RpcPyTestCase):
     def test_jsonrpc_error_print_format_and_exit_1(self):
         srv = self.server()
