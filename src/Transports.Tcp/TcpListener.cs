@@ -62,10 +62,14 @@ internal sealed unsafe class TcpListener : ITransportListener
         return new TcpListener(fd, address, (ushort)((bound.PortBe >> 8) | (bound.PortBe << 8)));
     }
 
-    /// <summary>Accepts one pending connection: its fd (configured), or -errno (-EAGAIN when none waits).</summary>
+    /// <summary>
+    /// Accepts one pending connection: its fd (configured), or -errno (-EAGAIN when none waits).
+    /// -EMFILE also when the connection would eat into the descriptors kept for the runtime (FdHeadroom).
+    /// </summary>
     public int Accept(uint sockPriority, out ListenAddress? peer)
     {
         peer = null;
+        if (!FdHeadroom.AllowsAnother(Fd)) return -Errno.EMFILE;
         Libc.SockAddr sa = default;
         uint len = 28;
         int fd = Libc.Accept4(Fd, &sa, &len, Libc.SOCK_NONBLOCK | Libc.SOCK_CLOEXEC);

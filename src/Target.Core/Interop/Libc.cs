@@ -12,6 +12,19 @@ namespace Target.Core.Interop;
 public static unsafe partial class Libc
 {
     public const int F_GETFD = 1;
+    public const int F_DUPFD_CLOEXEC = 1030;
+    public const int RLIMIT_NOFILE = 7;
+
+    /// <summary>struct rlimit</summary>
+    public struct RLimit
+    {
+        public ulong Current;
+        public ulong Max;
+    }
+
+    /// <summary>getrlimit(2)</summary>
+    [LibraryImport("libc", EntryPoint = "getrlimit", SetLastError = true)]
+    public static partial int GetRLimit(int resource, RLimit* limit);
 
     /// <summary>read(2)</summary>
     [LibraryImport("libc", EntryPoint = "read", SetLastError = true)]

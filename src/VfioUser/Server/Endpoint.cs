@@ -198,6 +198,7 @@ public sealed unsafe class Endpoint
 
     private int Accept()
     {
+        if (!FdHeadroom.AllowsAnother(_listenFd)) return 0; // the client waits in the backlog
         int fd = Libc.Accept4(_listenFd, null, null, Libc.SOCK_NONBLOCK | Libc.SOCK_CLOEXEC);
         if (fd < 0) return 0;
         _connFd = fd;
