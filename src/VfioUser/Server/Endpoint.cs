@@ -35,6 +35,9 @@ public sealed unsafe class Endpoint
     private readonly MessageWriter _writer = new();
     private readonly Reply _reply = new();
     private int _listenFd = -1;
+    private bool _pollerWaitsForClient;
+    private const long AcceptBusyPeriodMicros = 1_000;
+    private const long AcceptRetryMicros = 100_000;
     private int _connFd = -1;
     private Poller? _poller;
     private bool _stopped;
@@ -113,8 +116,8 @@ public sealed unsafe class Endpoint
         }
         _listenFd = fd;
         Reactor = reactor;
-        if (reactor.IsCurrent) RegisterPoller(_listenFd);
-        else reactor.Send(() => { if (!_stopped) RegisterPoller(_listenFd); });
+        if (reactor.IsCurrent) WaitForClient();
+        else reactor.Send(() => { if (!_stopped) WaitForClient(); });
     }
 
     /// <summary>Stops the poller, disconnects a client (as a lost connection), closes and unlinks the socket. Blocks off-reactor.</summary>
@@ -161,6 +164,20 @@ public sealed unsafe class Endpoint
     {
         _poller?.Unregister();
         _poller = Reactor!.RegisterPoller("vfio_user_ep", static ctx => ((Endpoint)ctx!).Poll(), this, Options.PollPeriodMicros, wakeFd);
+        _pollerWaitsForClient = false;
+    }
+
+    /// <summary>
+    /// With no client, accept only when the listening socket is readable (busy: at most every
+    /// AcceptBusyPeriodMicros), not with an accept4 per reactor loop. A quiesce still parked from the
+    /// lost connection needs the active poller to see QuiesceCompleted; Poll switches over after it.
+    /// </summary>
+    private void WaitForClient()
+    {
+        if (_quiescedAction is not null) { RegisterPoller(_listenFd); return; }
+        _poller?.Unregister();
+        _poller = Reactor!.RegisterEventPoller("vfio_user_ep_accept", static ctx => ((Endpoint)ctx!).Poll(), this, _listenFd, AcceptBusyPeriodMicros);
+        _pollerWaitsForClient = true;
     }
 
     private int Poll()
@@ -172,7 +189,11 @@ public sealed unsafe class Endpoint
             RunParkedAction();
             if (_stopped || _connFd < 0) return 1;
         }
-        if (_connFd < 0) return Accept();
+        if (_connFd < 0)
+        {
+            if (!_pollerWaitsForClient) WaitForClient();
+            return Accept();
+        }
         int work = 0;
         if (_writer.HasPending)
         {
@@ -198,7 +219,15 @@ public sealed unsafe class Endpoint
 
     private int Accept()
     {
-        if (!FdHeadroom.AllowsAnother(_listenFd)) return 0; // the client waits in the backlog
+        if (!FdHeadroom.AllowsAnother(_listenFd))
+        {
+            // The client waits in the backlog; the readable socket must not wake a parked reactor in
+            // a loop, so look again on a timer (Poll returns to the readable wait after it).
+            _poller?.Unregister();
+            _poller = Reactor!.RegisterPoller("vfio_user_ep_accept_retry", static ctx => ((Endpoint)ctx!).Poll(), this, AcceptRetryMicros);
+            _pollerWaitsForClient = false;
+            return 0;
+        }
         int fd = Libc.Accept4(_listenFd, null, null, Libc.SOCK_NONBLOCK | Libc.SOCK_CLOEXEC);
         if (fd < 0) return 0;
         _connFd = fd;
@@ -339,7 +368,7 @@ public sealed unsafe class Endpoint
         // Move the poller off the connection fd before closing it, so the reactor's epoll set never
         // holds a closed (possibly reused) fd number; a parked quiesce action still runs from it.
         if (_stopped) { _poller?.Unregister(); _poller = null; }
-        else RegisterPoller(_listenFd);
+        else WaitForClient();
         _connFd = Libc.CloseFd(_connFd);
         _writer.Clear();
         _reader.Release();
