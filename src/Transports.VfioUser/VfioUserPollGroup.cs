@@ -108,6 +108,14 @@ internal sealed class VfioUserPollGroup : ITransportPollGroup
         return false;
     }
 
+    /// <summary>Whether a queue of <paramref name="ctrlr"/> (an I/O queue when <paramref name="ioOnly"/>) is placed here. This reactor.</summary>
+    internal bool HasQueueOf(PcieController ctrlr, bool ioOnly)
+    {
+        foreach (var q in _qpairs)
+            if (q is not null && q.Ctrlr == ctrlr && (!ioOnly || q.QueueId != 0)) return true;
+        return false;
+    }
+
     /// <summary>One pass over the SQs (also called directly by tests without reactors).</summary>
     internal int Poll()
     {
