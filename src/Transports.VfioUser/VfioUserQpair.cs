@@ -222,12 +222,12 @@ internal sealed class VfioUserQpair : Qpair
             return -1;
         }
         int tail = Sq.ValidateTail(rawTail);
-        if (tail < 0 || tail != Sq.Head)
-        {
-            _needRearm = true; // the host moved the tail while we armed: poll, then arm again
-            return 1;
-        }
-        return 0;
+        if (tail < 0) return 1; // the next poll fails the controller
+        if (tail == Sq.Head) return 0;
+        _needRearm = true; // the host moved the tail while we armed: poll, then arm again
+        // Commands wait but cannot be taken until the host reaps its CQ (its head updates are not
+        // trapped) or a request is freed (a completion message wakes us): tick rather than spin.
+        return _freeCount == 0 || Cq.Available <= 0 ? -1 : 1;
     }
 
     /// <summary>A trapped SQ tail write arrived for this queue (endpoint reactor): wake its reactor. True when a message was sent.</summary>

@@ -94,12 +94,16 @@ public sealed unsafe class NvmeOverVfioUser : IDisposable
     public long TrappedDoorbellWrites => Interlocked.Read(ref _trappedDoorbellWrites);
     private long _trappedDoorbellWrites;
 
-    /// <summary>A doorbell write through the socket (doorbell page trapped by the target). Any queue's thread.</summary>
+    /// <summary>
+    /// A doorbell write through the socket (doorbell page trapped by the target), posted (NO_REPLY)
+    /// as a PCIe MMIO write is: the queue's thread goes on polling instead of sleeping in recv for a
+    /// reply. Messages keep their order on the socket. Any queue's thread.
+    /// </summary>
     internal void WriteTrappedDoorbell(int slot, uint value)
     {
         Span<byte> b = stackalloc byte[4];
         BinaryPrimitives.WriteUInt32LittleEndian(b, value);
-        lock (_lock) _client.RegionWrite(RegionIndex.Bar0, DoorbellPageOffset + (ulong)(slot * DoorbellStride), b);
+        lock (_lock) _client.RegionWrite(RegionIndex.Bar0, DoorbellPageOffset + (ulong)(slot * DoorbellStride), b, posted: true);
         Interlocked.Increment(ref _trappedDoorbellWrites);
     }
 
