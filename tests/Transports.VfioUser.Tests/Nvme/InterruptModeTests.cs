@@ -116,6 +116,7 @@ public sealed class InterruptModeTests : IAsyncDisposable
         Assert.True(poller.ArmCount > 0);
 
         // Armed and parked, the poller costs no tick: it barely runs over 300 ms (a 1 ms tick would run it ~300 times).
+        await Task.Delay(50); // past the 200 us spin after our last message to that reactor
         long runsBefore = poller.RunCount;
         await Task.Delay(300);
         long idleRuns = poller.RunCount - runsBefore;
@@ -153,6 +154,7 @@ public sealed class InterruptModeTests : IAsyncDisposable
         var (group, poller) = await IoGroupAsync(ctrl);
         Assert.True(await WaitUntilAsync(() => poller.ArmCount > 0), "the poll group never armed (its doorbells are trapped)");
 
+        await Task.Delay(50); // past the 200 us spin after our last message to that reactor
         long runsBefore = poller.RunCount;
         await Task.Delay(300);
         long idleRuns = poller.RunCount - runsBefore;
