@@ -216,6 +216,7 @@ internal sealed class VfioUserQpair : Qpair
             rawTail = (uint)t;
             _needRearm = false;
             EventIdxArms++;
+            Interlocked.Increment(ref _ctrlr.EventIdxArms);
         }
         else if (!ShadowDoorbells.TryRead(Memory, shadow, _ctrlr.Doorbells, Doorbells.SqTailSlot(QueueId), out rawTail))
         {

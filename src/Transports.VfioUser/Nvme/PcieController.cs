@@ -82,6 +82,10 @@ public sealed class PcieController : Bar0Registers.IOwner
     public long TrappedDoorbellWrites;
     /// <summary>Trapped SQ tail writes that woke (messaged) the reactor polling that queue.</summary>
     public long DoorbellKicks;
+    /// <summary>Times an I/O queue armed its SQ tail EventIdx before its reactor parked (interrupt mode).</summary>
+    public long EventIdxArms;
+    /// <summary>Trapped writes to an I/O doorbell while shadow doorbells are on: the host crossed an EventIdx.</summary>
+    public long ShadowedDoorbellWrites;
     // TrappedDoorbellWrites when CC.EN last went 0 -> 1: tells the last driver's writes from the
     // firmware's (QEMU traps even a mapped BAR for a while after an INTx, which SeaBIOS's NVMe driver gets).
     private long _trappedDoorbellWritesAtEnable;
@@ -214,6 +218,7 @@ public sealed class PcieController : Bar0Registers.IOwner
         {
             if (!isWrite) return -Errno.EPERM;
             Interlocked.Increment(ref TrappedDoorbellWrites);
+            if (offset >= Bar0Registers.RegistersSize + 8 && _session?.Shadow is not null) Interlocked.Increment(ref ShadowedDoorbellWrites);
             int rc = Doorbells.TrappedWrite(offset - Bar0Registers.RegistersSize, data);
             if (rc > 0) KickSubmissionQueue((int)((offset - Bar0Registers.RegistersSize) / 4));
             return rc;
@@ -242,8 +247,9 @@ public sealed class PcieController : Bar0Registers.IOwner
     internal void Reset(ResetReason reason)
     {
         if (reason == ResetReason.LostConnection)
-            Serilog.Log.Information("vfio-user: controller at {Address}: {Count} trapped BAR0 accesses, {Doorbells} trapped doorbell writes ({SinceEnable} since the last controller enable)",
-                Address.Traddr, Interlocked.Read(ref TrappedAccesses), Interlocked.Read(ref TrappedDoorbellWrites), TrappedDoorbellWritesSinceEnable);
+            Serilog.Log.Information("vfio-user: controller at {Address}: {Count} trapped BAR0 accesses, {Doorbells} trapped doorbell writes ({SinceEnable} since the last controller enable); interrupt mode: {Arms} EventIdx arms, {Shadowed} trapped writes to shadowed doorbells, {Kicks} reactor kicks",
+                Address.Traddr, Interlocked.Read(ref TrappedAccesses), Interlocked.Read(ref TrappedDoorbellWrites), TrappedDoorbellWritesSinceEnable,
+                Interlocked.Read(ref EventIdxArms), Interlocked.Read(ref ShadowedDoorbellWrites), Interlocked.Read(ref DoorbellKicks));
         _pendingEnable = false;
         _session?.BeginTeardown();
         Volatile.Write(ref _cc, 0);
