@@ -190,6 +190,7 @@ internal sealed class VfioUserQpair : Qpair
     public long EventIdxArms { get; private set; }
     // Commands were taken since the EventIdx was last armed (SPDK's need_rearm).
     private bool _needRearm = true;
+    private ShadowDoorbells? _armedIn;
 
     /// <summary>
     /// The reactor is about to park (ParkCheckFn): 0 when a host submission is sure to wake it — the
@@ -209,12 +210,13 @@ internal sealed class VfioUserQpair : Qpair
         {
             rawTail = _ctrlr.Doorbells.Read(Doorbells.SqTailSlot(QueueId));
         }
-        else if (_needRearm)
+        else if (_needRearm || !ReferenceEquals(shadow, _armedIn))
         {
             long t = shadow.ArmSqEventIdx(Memory, QueueId);
             if (t < 0) return -1; // shadow page unmapped right now (DMA remap)
             rawTail = (uint)t;
             _needRearm = false;
+            _armedIn = shadow; // a new Doorbell Buffer Config brings pages with EventIdx POLL: arm those too
             EventIdxArms++;
             Interlocked.Increment(ref _ctrlr.EventIdxArms);
         }
