@@ -4,9 +4,13 @@
 // per completion queue that received completions since its last interrupt. Also answers quiesce
 // requests: a message run here proves no poll of this reactor is touching guest memory.
 //
-// The poller has no wake fd (doorbells are memory writes), so while it exists a parked reactor
-// ticks every 1 ms for it; it exists only while the group has queues, so a target without a
-// connected VM costs nothing here.
+// The poller has no wake fd (doorbells are memory writes). With the doorbell page mapped by the
+// client nothing tells us about a new tail, so while the poller exists a parked reactor ticks every
+// 1 ms for it. With trapped doorbells (disable_mappable_bar0) it is armable (interrupt mode, as
+// SPDK's vfio_user_poll_group_rearm): before the reactor parks each queue arms its SQ tail
+// EventIdx (shadow doorbells) or relies on the trapped write itself, whose message kicks this
+// reactor — so an idle VM costs no tick and its next I/O wakes the reactor at once. The poller
+// exists only while the group has queues, so a target without a connected VM costs nothing here.
 using System.Text.Json.Nodes;
 using Target.Core.Nvmf;
 using Target.Core.Reactors;
@@ -47,7 +51,8 @@ internal sealed class VfioUserPollGroup : ITransportPollGroup
         _qpairs.Add(q);
         q.Attach(this);
         if (_poller is null && Reactor is not null)
-            _poller = Reactor.RegisterPoller("nvmf_vfio_user_poll_group", static c => ((VfioUserPollGroup)c!).Poll(), this);
+            _poller = Reactor.RegisterArmablePoller("nvmf_vfio_user_poll_group", static c => ((VfioUserPollGroup)c!).Poll(),
+                static c => ((VfioUserPollGroup)c!).PrepareToPark(), this);
     }
 
     internal void Remove(VfioUserQpair q)
@@ -60,6 +65,37 @@ internal sealed class VfioUserPollGroup : ITransportPollGroup
 
     internal void CountInterrupt() => Interrupts++;
 
+    /// <summary>Times a trapped doorbell write messaged this group's reactor.</summary>
+    public long Kicks => Interlocked.Read(ref _kicks);
+    private long _kicks;
+    private static readonly Action<object?> s_kick = static _ => { }; // the message itself is the wake-up
+
+    /// <summary>Wakes this group's reactor (any thread): the next iteration polls every queue. False when already on it.</summary>
+    internal bool Kick()
+    {
+        var r = Reactor;
+        if (r is null || r.IsCurrent) return false;
+        Interlocked.Increment(ref _kicks);
+        r.Send(s_kick, null);
+        return true;
+    }
+
+    /// <summary>The reactor is about to park (ParkCheckFn over every queue; see VfioUserQpair.PrepareToPark).</summary>
+    private int PrepareToPark()
+    {
+        int result = 0;
+        var list = _qpairs;
+        for (int i = 0; i < list.Count; i++)
+        {
+            var q = list[i];
+            if (q is null) continue;
+            int r = q.PrepareToPark();
+            if (r > 0) return 1;
+            if (r < 0) result = -1; // keep arming the others: their next I/O still wakes us early
+        }
+        return result;
+    }
+
     /// <summary>
     /// Whether an I/O command of <paramref name="ctrlr"/> placed here is still executing in the core
     /// or a bdev (it may hold pointers into guest memory). Admin queues are left out: an AER stays
@@ -69,6 +105,14 @@ internal sealed class VfioUserPollGroup : ITransportPollGroup
     {
         foreach (var q in _qpairs)
             if (q is not null && q.QueueId != 0 && q.Ctrlr == ctrlr && q.Outstanding > 0) return true;
+        return false;
+    }
+
+    /// <summary>Whether a queue of <paramref name="ctrlr"/> (an I/O queue when <paramref name="ioOnly"/>) is placed here. This reactor.</summary>
+    internal bool HasQueueOf(PcieController ctrlr, bool ioOnly)
+    {
+        foreach (var q in _qpairs)
+            if (q is not null && q.Ctrlr == ctrlr && (!ioOnly || q.QueueId != 0)) return true;
         return false;
     }
 
@@ -109,6 +153,8 @@ internal sealed class VfioUserPollGroup : ITransportPollGroup
         ["polls"] = Polls,
         ["poll_reqs"] = PollRequests,
         ["intr"] = Interrupts,
+        ["kicks"] = Kicks,
+        ["parks_armed"] = _poller?.ArmCount ?? 0,
     };
 
     public void Destroy()

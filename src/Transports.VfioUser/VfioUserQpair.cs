@@ -184,6 +184,58 @@ internal sealed class VfioUserQpair : Qpair
         Execute(p);
     }
 
+    // ---- interrupt mode --------------------------------------------------------------------
+
+    /// <summary>Parks of this queue's reactor for which it armed its SQ tail EventIdx (shadow doorbells).</summary>
+    public long EventIdxArms { get; private set; }
+    // Commands were taken since the EventIdx was last armed (SPDK's need_rearm).
+    private bool _needRearm = true;
+    private ShadowDoorbells? _armedIn;
+
+    /// <summary>
+    /// The reactor is about to park (ParkCheckFn): 0 when a host submission is sure to wake it — the
+    /// doorbells are trapped, and with shadow doorbells the SQ tail EventIdx now equals the tail,
+    /// so the next tail update also writes the trapped BAR0 doorbell (whose message kicks us, see
+    /// PcieController); &gt; 0 when commands are already waiting; &lt; 0 when only the tick can
+    /// help (doorbell page mapped by the client, completions waiting for CQ room or mapped memory,
+    /// controller quiesced or not running).
+    /// </summary>
+    internal int PrepareToPark()
+    {
+        if (IsClosed || Session.TearingDown || _ctrlr.Fatal) return 0; // nothing will be taken from it any more
+        if (!_active || _ctrlr.Quiesced || _deferredCount > 0 || !_ctrlr.DoorbellsTrapped) return -1;
+        var shadow = QueueId == 0 ? null : Session.Shadow;
+        uint rawTail;
+        if (shadow is null)
+        {
+            rawTail = _ctrlr.Doorbells.Read(Doorbells.SqTailSlot(QueueId));
+        }
+        else if (_needRearm || !ReferenceEquals(shadow, _armedIn))
+        {
+            long t = shadow.ArmSqEventIdx(Memory, QueueId);
+            if (t < 0) return -1; // shadow page unmapped right now (DMA remap)
+            rawTail = (uint)t;
+            _needRearm = false;
+            _armedIn = shadow; // a new Doorbell Buffer Config brings pages with EventIdx POLL: arm those too
+            EventIdxArms++;
+            Interlocked.Increment(ref _ctrlr.EventIdxArms);
+        }
+        else if (!ShadowDoorbells.TryRead(Memory, shadow, _ctrlr.Doorbells, Doorbells.SqTailSlot(QueueId), out rawTail))
+        {
+            return -1;
+        }
+        int tail = Sq.ValidateTail(rawTail);
+        if (tail < 0) return 1; // the next poll fails the controller
+        if (tail == Sq.Head) return 0;
+        _needRearm = true; // the host moved the tail while we armed: poll, then arm again
+        // Commands wait but cannot be taken until the host reaps its CQ (its head updates are not
+        // trapped) or a request is freed (a completion message wakes us): tick rather than spin.
+        return _freeCount == 0 || Cq.Available <= 0 ? -1 : 1;
+    }
+
+    /// <summary>A trapped SQ tail write arrived for this queue (endpoint reactor): wake its reactor. True when a message was sent.</summary>
+    internal bool Kick() => _group?.Kick() ?? false;
+
     // ---- submission ------------------------------------------------------------------------
 
     /// <summary>One poll of this SQ; returns the number of commands taken.</summary>
@@ -215,6 +267,7 @@ internal sealed class VfioUserQpair : Qpair
         if (n <= 0) return work;
         nint mapped = Sq.Map(mem);
         if (mapped == 0) return work; // queue memory not mapped right now (DMA remap); retry later
+        _needRearm = true;
         for (int i = 0; i < n; i++)
         {
             var r = _free[--_freeCount];

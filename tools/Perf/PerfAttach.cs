@@ -75,7 +75,8 @@ public static class PerfAttach
         var ctrl = NvmeOverVfioUser.Connect(target.TrAddr, hostOptions);
         try
         {
-            Console.WriteLine("Attached to NVMe over vfio-user controller at " + target.TrAddr + (target.SubNqn.Length != 0 ? ": " + target.SubNqn : ""));
+            Console.WriteLine("Attached to NVMe over vfio-user controller at " + target.TrAddr + (target.SubNqn.Length != 0 ? ": " + target.SubNqn : "")
+                + (ctrl.Doorbells != 0 ? " (doorbell page mapped)" : ctrl.ShadowDoorbellsEnabled ? " (doorbells trapped; shadow doorbells + EventIdx)" : " (doorbells trapped)"));
             var namespaces = new List<NamespaceInfo>();
             foreach (NamespaceInfo ns in ctrl.Namespaces)
                 if (target.Nsid == 0 || ns.Nsid == target.Nsid) namespaces.Add(ns);

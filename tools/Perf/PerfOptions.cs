@@ -1,5 +1,5 @@
 // Command line of nvme_perf, a subset of spdk_nvme_perf's: -r (repeatable), -q, -o, -w, -M, -t,
-// -c, -P, -H, -I, -L/-LL, --hostnqn. Values may follow the flag ("-q 32") or be glued ("-q32").
+// -c, -P, -H, -I, -L/-LL, --hostnqn; plus our --interval-ms (paced I/O: latency after idle). Values may follow the flag ("-q 32") or be glued ("-q32").
 using System.Globalization;
 using Target.Core.Reactors;
 using Target.Initiator;
@@ -23,6 +23,8 @@ public sealed class PerfOptions
     /// <summary>0 none, 1 summary percentiles (-L), 2 full histogram (-LL).</summary>
     public int LatencyDetail { get; private set; }
     public string HostNqn { get; private set; } = "";
+    /// <summary>Each task waits this long from one submission to its next (0 = resubmit at once): with -q 1, one I/O per interval.</summary>
+    public int IntervalMs { get; private set; }
 
     public bool IsRandom => Pattern is WorkloadPattern.RandRead or WorkloadPattern.RandWrite or WorkloadPattern.RandReadWrite;
 
@@ -39,7 +41,9 @@ public sealed class PerfOptions
  -H, --enable-tcp-hdgst header digest
  -I, --enable-tcp-ddgst data digest
  -L, --enable-sw-latency-tracking   print latency percentiles; -LL also the histogram
-     --hostnqn NQN      host NQN";
+     --hostnqn NQN      host NQN
+     --interval-ms N    pace each outstanding I/O: submit it again N ms after its last submission
+                        (with -q 1: one I/O every N ms, the latency of an I/O after an idle period)";
 
     public static PerfOptions Parse(string[] args)
     {
@@ -70,6 +74,7 @@ public sealed class PerfOptions
                 case "-c": case "--core-mask": o.Cores = CoreMask.Parse(Value("-c")); break;
                 case "-P": case "--num-qpairs": o.QpairsPerNamespace = Int(Value("-P"), "-P", 1, 64); break;
                 case "--hostnqn": o.HostNqn = Value("--hostnqn"); break;
+                case "--interval-ms": o.IntervalMs = Int(Value("--interval-ms"), "--interval-ms", 1, 3_600_000); break;
                 default: throw new FormatException("unknown option " + a);
             }
         }

@@ -1,7 +1,8 @@
 // One worker thread pinned to one core (sched_setaffinity): it owns its namespaces' qpairs and tasks,
 // submits the whole queue depth, then busy-polls; every completion records its latency into the
 // namespace's histogram and resubmits the task — no allocation, no locks. Stop is a volatile flag
-// set by the main thread; the worker then drains what is outstanding.
+// set by the main thread; the worker then drains what is outstanding. With --interval-ms a completed
+// task waits (in a preallocated list) until its interval since the last submission has passed.
 using System.Diagnostics;
 using Target.Core.Interop;
 using Target.Core.Nvme.Spec;
@@ -16,6 +17,9 @@ public sealed unsafe class PerfWorker
     private readonly Thread _thread;
     private ulong _rng;
     private volatile bool _stop;
+    private PerfTask[] _waiting = Array.Empty<PerfTask>();
+    private int _waitingCount;
+    private long _intervalTicks;
 
     public PerfWorker(int core, PerfOptions options)
     {
@@ -58,6 +62,8 @@ public sealed unsafe class PerfWorker
         try
         {
             Pin();
+            _intervalTicks = (long)_options.IntervalMs * Stopwatch.Frequency / 1000;
+            _waiting = new PerfTask[_tasks.Count];
             StartTicks = Stopwatch.GetTimestamp();
             foreach (var task in _tasks) Submit(task);
             var qpairs = new List<PerfQpair>();
@@ -66,7 +72,10 @@ public sealed unsafe class PerfWorker
                     if (!qpairs.Contains(q)) qpairs.Add(q);
             PerfQpair[] polled = qpairs.ToArray();
             while (!_stop)
+            {
                 for (int i = 0; i < polled.Length; i++) polled[i].Poll();
+                if (_waitingCount > 0) SubmitDue();
+            }
             EndTicks = Stopwatch.GetTimestamp();
             Drain(polled);
         }
@@ -74,6 +83,20 @@ public sealed unsafe class PerfWorker
         {
             if (EndTicks == 0) EndTicks = Stopwatch.GetTimestamp();
             Failure = e;
+        }
+    }
+
+    /// <summary>Paced mode: submits the waiting tasks whose interval has passed.</summary>
+    private void SubmitDue()
+    {
+        long now = Stopwatch.GetTimestamp();
+        for (int i = _waitingCount - 1; i >= 0; i--)
+        {
+            PerfTask task = _waiting[i];
+            if (now - task.SubmitTicks < _intervalTicks) continue;
+            _waiting[i] = _waiting[--_waitingCount];
+            _waiting[_waitingCount] = null!;
+            Submit(task);
         }
     }
 
@@ -139,6 +162,7 @@ public sealed unsafe class PerfWorker
         ns.Histogram.Record(Stopwatch.GetTimestamp() - task.SubmitTicks);
         if (!cqe.NvmeStatus.IsSuccess) ns.Errors++;
         Volatile.Write(ref ns.Completed, ns.Completed + 1);
-        worker.Submit(task);
+        if (worker._intervalTicks > 0) worker._waiting[worker._waitingCount++] = task;
+        else worker.Submit(task);
     }
 }

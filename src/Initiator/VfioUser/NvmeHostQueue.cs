@@ -1,7 +1,12 @@
 // One submission/completion queue pair of the host driver (NVMe Base 2.0 §3.3.1 "Memory-based
 // Transport Queue Model"): both rings live in the DMA-mapped memory, the SQ tail and CQ head
-// doorbells are stores into the mmapped BAR0 doorbell page (no socket message per I/O), and
+// doorbells are stores into the mmapped BAR0 doorbell page (no socket message per I/O) or, when
+// the target does not let the page be mapped (disable_mappable_bar0), REGION_WRITE messages; and
 // completions are found by the phase tag. Each command slot (CID) owns one PRP list page.
+// Shadow doorbells (NVMe Base 2.0 §5.8 Doorbell Buffer Config, as Linux's nvme driver uses them,
+// I/O queues only): the new value goes to the shadow page first and the BAR0 doorbell is written
+// only when it crosses the controller's EventIdx (nvme_dbbuf_update_and_check_event): a polling
+// controller sets EventIdx so that never happens, one about to sleep arms it to the tail.
 //
 // Ownership: a queue belongs to one thread at a time (the caller of Submit/Poll); no locks, no
 // allocation per command. Capacity: Depth commands in flight over rings of Depth + 1 entries, so
@@ -39,6 +44,7 @@ public sealed unsafe class NvmeHostQueue
     private int _sqTail;
     private int _cqHead;
     private int _phase = 1;
+    private uint* _sqShadow, _sqEventIdx, _cqShadow, _cqEventIdx;
 
     internal NvmeHostQueue(NvmeOverVfioUser controller, ushort qid, int entries, DmaBuffer sq, DmaBuffer cq, DmaBuffer lists,
         uint* sqDoorbell, uint* cqDoorbell, int eventFd)
@@ -83,6 +89,50 @@ public sealed unsafe class NvmeHostQueue
     public long SpuriousCompletions { get; private set; }
     /// <summary>The controller this queue belongs to.</summary>
     public NvmeOverVfioUser Controller => _controller;
+    /// <summary>Doorbell updates that wrote the BAR0 doorbell (a store into the mapped page or a REGION_WRITE).</summary>
+    public long BarDoorbellWrites { get; private set; }
+    /// <summary>Doorbell updates that only went to the shadow page (EventIdx not crossed).</summary>
+    public long ShadowOnlyDoorbellWrites { get; private set; }
+    /// <summary>The queue uses shadow doorbells (Doorbell Buffer Config done, I/O queue).</summary>
+    public bool UsesShadowDoorbells => _sqShadow != null;
+    /// <summary>The controller's SQ tail EventIdx as it stands (0xFFFFFFFF = polling), or null without shadow doorbells.</summary>
+    public uint? SqEventIdx => _sqEventIdx == null ? null : Volatile.Read(ref *_sqEventIdx);
+
+    /// <summary>Switches this I/O queue to the shadow doorbell / EventIdx slots given (null pointers: back to BAR0 only).</summary>
+    internal void UseShadowDoorbells(uint* sqShadow, uint* sqEventIdx, uint* cqShadow, uint* cqEventIdx)
+    {
+        _sqShadow = sqShadow;
+        _sqEventIdx = sqEventIdx;
+        _cqShadow = cqShadow;
+        _cqEventIdx = cqEventIdx;
+    }
+
+    /// <summary>
+    /// NVMe Base 2.0 §5.8 / Linux nvme_dbbuf_need_event: the move from <paramref name="old"/> to
+    /// <paramref name="value"/> crossed <paramref name="eventIdx"/> (16-bit wrapping arithmetic).
+    /// </summary>
+    public static bool NeedEvent(ushort eventIdx, ushort value, ushort old) =>
+        (ushort)(value - eventIdx - 1) < (ushort)(value - old);
+
+    /// <summary>Shadow store, full fence, EventIdx check; then the BAR0 doorbell only when needed.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private void Doorbell(uint* bar, uint* shadow, uint* eventIdx, int slot, uint value)
+    {
+        if (shadow != null)
+        {
+            uint old = Volatile.Read(ref *shadow);
+            Volatile.Write(ref *shadow, value);
+            Interlocked.MemoryBarrier(); // the shadow store before the EventIdx load (the controller mirrors this)
+            if (!NeedEvent((ushort)Volatile.Read(ref *eventIdx), (ushort)value, (ushort)old))
+            {
+                ShadowOnlyDoorbellWrites++;
+                return;
+            }
+        }
+        BarDoorbellWrites++;
+        if (bar != null) Volatile.Write(ref *bar, value);
+        else _controller.WriteTrappedDoorbell(slot, value);
+    }
 
     // ---- submission ----------------------------------------------------------------------------
 
@@ -152,7 +202,7 @@ public sealed unsafe class NvmeHostQueue
         if (tail == Entries) tail = 0;
         _sqTail = tail;
         // The SQE stores above are ordered before this release store (x86 TSO; Volatile elsewhere).
-        Volatile.Write(ref *_sqDoorbell, (uint)tail);
+        Doorbell(_sqDoorbell, _sqShadow, _sqEventIdx, 2 * Qid, (uint)tail);
     }
 
     // ---- completion ----------------------------------------------------------------------------
@@ -175,7 +225,7 @@ public sealed unsafe class NvmeHostQueue
             n++;
             Complete(in cqe);
         }
-        if (n != 0) Volatile.Write(ref *_cqDoorbell, (uint)_cqHead);
+        if (n != 0) Doorbell(_cqDoorbell, _cqShadow, _cqEventIdx, 2 * Qid + 1, (uint)_cqHead);
         return n;
     }
 

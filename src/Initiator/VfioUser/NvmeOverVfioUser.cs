@@ -1,11 +1,13 @@
 // An NVMe host driver over the vfio-user client library — what SPDK's nvme_vfio_user.c plus
 // nvme_pcie_common.c do for a polled user-space initiator (NVMe Base 2.0 §3.5.1 "Memory-based
 // Controller Initialization", §3.6 "Shutdown"; reference vfio-user.md §1, §3, §5):
-//   connect to DIR/cntrl and negotiate; map BAR0's doorbell page (sparse mmap area); allocate one
+//   connect to DIR/cntrl and negotiate; map BAR0's doorbell page (sparse mmap area, or write
+//   doorbells as REGION_WRITE messages when the target keeps it trapped); allocate one
 //   memfd-backed ClientDma for queues, PRP lists and data buffers and DMA_MAP it; reset + enable
 //   the controller through BAR0 register messages (CC, AQA/ASQ/ACQ, CSTS.RDY within CAP.TO, CFS
 //   detection); Identify controller and namespaces; Set Features Number of Queues; Create I/O
-//   CQ/SQ pairs. I/O then touches only shared memory: SQEs and PRP lists in the DMA memory, tail
+//   CQ/SQ pairs; with OACS.DBCS, Doorbell Buffer Config first (shadow doorbells + EventIdx for the
+//   I/O queues, as Linux's nvme driver does). I/O then touches only shared memory: SQEs and PRP lists in the DMA memory, tail
 //   and head doorbells as stores into the mapped page, completions by phase tag (or MSI-X eventfd
 //   with UseInterrupts). Dispose deletes the I/O queues, shuts down (CC.SHN, wait CSTS.SHST) and
 //   disconnects; Close(clean: false) just drops the connection, as a crashed host would.
@@ -53,10 +55,10 @@ public sealed unsafe class NvmeOverVfioUser : IDisposable
         int ioEntries = Math.Clamp(options.QueueDepth + 1, 2, mqes);
         int adminEntries = Math.Clamp(options.AdminQueueEntries, 2, 4096);
         int ioQueues = Math.Clamp(options.IoQueues, 0, 65535);
-        if (doorbells != 0 && (ioQueues + 1) * 2 * stride > PageSize)
+        if ((ioQueues + 1) * 2 * stride > PageSize)
             throw new ArgumentException($"{ioQueues} I/O queues do not fit the 4 KiB doorbell page with stride {stride}");
 
-        ulong control = QueueBytes(adminEntries) + PageSize + (ulong)ioQueues * QueueBytes(ioEntries);
+        ulong control = QueueBytes(adminEntries) + 3 * PageSize + (ulong)ioQueues * QueueBytes(ioEntries); // + admin data, shadow doorbell and EventIdx pages
         ulong total = control + ((options.DataBufferBytes + PageSize - 1) & ~(ulong)(PageSize - 1));
         _memory = new ClientDma(options.IovaBase, total, "nvme-over-vfio-user");
         _arena = new HostDmaArena(_memory);
@@ -74,12 +76,62 @@ public sealed unsafe class NvmeOverVfioUser : IDisposable
         DoorbellStride = stride;
         _admin = NewQueue(0, adminEntries);
         _adminData = _arena.Allocate(PageSize);
+        _shadowPage = _arena.Allocate(PageSize);
+        _eventIdxPage = _arena.Allocate(PageSize);
         _io = new NvmeHostQueue[ioQueues];
         for (int i = 0; i < ioQueues; i++) _io[i] = NewQueue((ushort)(i + 1), ioEntries);
     }
 
     private static ulong QueueBytes(int entries) =>
         Pages(entries * SubmissionEntry.Size) + Pages(entries * CompletionEntry.Size) + (ulong)(entries - 1) * PageSize;
+
+    private readonly DmaBuffer _shadowPage;
+    private readonly DmaBuffer _eventIdxPage;
+
+    /// <summary>Doorbell Buffer Config succeeded: I/O queues use shadow doorbells and EventIdx.</summary>
+    public bool ShadowDoorbellsEnabled { get; private set; }
+    /// <summary>Doorbell writes sent as REGION_WRITE messages (the doorbell page is not mapped).</summary>
+    public long TrappedDoorbellWrites => Interlocked.Read(ref _trappedDoorbellWrites);
+    private long _trappedDoorbellWrites;
+
+    /// <summary>
+    /// A doorbell write through the socket (doorbell page trapped by the target), posted (NO_REPLY)
+    /// as a PCIe MMIO write is: the queue's thread goes on polling instead of sleeping in recv for a
+    /// reply. Messages keep their order on the socket. Any queue's thread.
+    /// </summary>
+    internal void WriteTrappedDoorbell(int slot, uint value)
+    {
+        Span<byte> b = stackalloc byte[4];
+        BinaryPrimitives.WriteUInt32LittleEndian(b, value);
+        lock (_lock) _client.RegionWrite(RegionIndex.Bar0, DoorbellPageOffset + (ulong)(slot * DoorbellStride), b, posted: true);
+        Interlocked.Increment(ref _trappedDoorbellWrites);
+    }
+
+    /// <summary>
+    /// Doorbell Buffer Config (admin 0x7C, NVMe Base 2.0 §5.8) when the controller offers it
+    /// (OACS bit 8) and the options allow: PRP1 = shadow doorbell page, PRP2 = EventIdx page, both
+    /// zeroed first (Linux nvme_dbbuf_set). Refused or absent: the I/O queues keep BAR0 doorbells.
+    /// </summary>
+    private void ConfigureShadowDoorbells()
+    {
+        ShadowDoorbellsEnabled = false;
+        foreach (NvmeHostQueue q in _io) q.UseShadowDoorbells(null, null, null, null);
+        if (!Options.UseShadowDoorbells || (_identify.Oacs & (1 << 8)) == 0) return;
+        _shadowPage.Span.Clear();
+        _eventIdxPage.Span.Clear();
+        var sqe = new SubmissionEntry { Opc = (byte)AdminOpcode.DoorbellBufferConfig, Prp1 = _shadowPage.Iova, Prp2 = _eventIdxPage.Iova };
+        CompletionEntry c = _admin.Execute(in sqe, default);
+        if (!c.NvmeStatus.IsSuccess) return;
+        var db = (uint*)_shadowPage.Pointer;
+        var ei = (uint*)_eventIdxPage.Pointer;
+        int words = DoorbellStride / 4;
+        foreach (NvmeHostQueue q in _io)
+        {
+            int sq = 2 * q.Qid * words, cq = (2 * q.Qid + 1) * words;
+            q.UseShadowDoorbells(db + sq, ei + sq, db + cq, ei + cq);
+        }
+        ShadowDoorbellsEnabled = true;
+    }
 
     private static ulong Pages(int bytes) => ((ulong)bytes + PageSize - 1) & ~(ulong)(PageSize - 1);
 
@@ -88,8 +140,8 @@ public sealed unsafe class NvmeOverVfioUser : IDisposable
         DmaBuffer sq = _arena.Allocate(entries * SubmissionEntry.Size);
         DmaBuffer cq = _arena.Allocate(entries * CompletionEntry.Size);
         DmaBuffer lists = _arena.Allocate((entries - 1) * PageSize);
-        var sqDb = (uint*)(Doorbells + 2 * qid * DoorbellStride);
-        var cqDb = (uint*)(Doorbells + (2 * qid + 1) * DoorbellStride);
+        var sqDb = Doorbells == 0 ? null : (uint*)(Doorbells + 2 * qid * DoorbellStride);
+        var cqDb = Doorbells == 0 ? null : (uint*)(Doorbells + (2 * qid + 1) * DoorbellStride);
         int fd = qid < _eventFds.Length ? _eventFds[qid] : -1;
         return new NvmeHostQueue(this, qid, entries, sq, cq, lists, sqDb, cqDb, fd);
     }
@@ -118,8 +170,7 @@ public sealed unsafe class NvmeOverVfioUser : IDisposable
             foreach (ClientMapping m in maps)
                 if (m.RegionOffset <= DoorbellPageOffset && m.RegionOffset + m.Size >= DoorbellPageOffset + PageSize)
                     doorbells = m.Pointer + (nint)(DoorbellPageOffset - m.RegionOffset);
-            if (doorbells == 0)
-                throw new NotSupportedException("the doorbell page of BAR0 is not mappable (target runs with disable_mappable_bar0)");
+            // doorbells == 0: the target keeps the page trapped (disable_mappable_bar0); doorbells are messages.
             Span<byte> b = stackalloc byte[8];
             client.RegionRead(RegionIndex.Bar0, ControllerRegisters.Cap, b);
             ulong cap = BinaryPrimitives.ReadUInt64LittleEndian(b);
@@ -151,7 +202,7 @@ public sealed unsafe class NvmeOverVfioUser : IDisposable
     public ulong Cap { get; }
     /// <summary>CAP.MQES + 1.</summary>
     public int MaxQueueEntries => ControllerRegisters.CapMqes(Cap) + 1;
-    /// <summary>Local address of the mapped doorbell page (BAR0 + 0x1000).</summary>
+    /// <summary>Local address of the mapped doorbell page (BAR0 + 0x1000), or 0 when doorbell writes are REGION_WRITE messages.</summary>
     public nint Doorbells { get; }
     /// <summary>Bytes between doorbells (4 &lt;&lt; CAP.DSTRD).</summary>
     public int DoorbellStride { get; }
@@ -249,6 +300,7 @@ public sealed unsafe class NvmeOverVfioUser : IDisposable
             IsEnabled = true;
 
             IdentifyAll();
+            ConfigureShadowDoorbells();
             int requested = _io.Length;
             GrantedIoQueues = 0;
             if (requested > 0)

@@ -18,6 +18,11 @@ public sealed class VfioUserHostOptions
     /// with IEN = 0 and everything polls the phase tag.
     /// </summary>
     public bool UseInterrupts { get; set; }
+    /// <summary>
+    /// Send Doorbell Buffer Config when the controller offers it (OACS.DBCS) and use shadow
+    /// doorbells + EventIdx on the I/O queues, as Linux's nvme driver does. False: BAR0 doorbells only.
+    /// </summary>
+    public bool UseShadowDoorbells { get; set; } = true;
     /// <summary>Bytes of DMA memory for data buffers (AllocateBuffer), in addition to queues and PRP lists.</summary>
     public ulong DataBufferBytes { get; set; } = 8 << 20;
     /// <summary>IOVA at which the driver's memory is DMA_MAPped (4 KiB aligned).</summary>

@@ -11,6 +11,11 @@
 // deferred queue instead of the multi-producer ring: no atomic, no fence. The clock is read once
 // per loop iteration (Now) and shared by every poller and message of that iteration.
 //
+// Armable pollers (vfio-user queues whose doorbells can be made to arrive as socket messages) have
+// no wake fd but a park check: just before parking the reactor asks each to arm its wake-up; one
+// that found work keeps the reactor running, one that armed needs no tick, one that could not arm
+// keeps the 1 ms tick.
+//
 // Event pollers (a listening socket) run when their fd is readable: the parked reactor wakes on the
 // fd and runs them at once; a reactor that is not parking never looks at its fds, so while busy
 // they also run on their period.
@@ -39,6 +44,7 @@ public sealed class Reactor
     private volatile bool _stopRequested;
     private bool _pollersChanged;
     private int _fdlessActivePollers;
+    private int _armablePollers;
     private long _spinTicks;
     private DeferredCall[] _deferred = new DeferredCall[256];
     private int _deferredHead;
@@ -188,7 +194,15 @@ public sealed class Reactor
     /// an active poller without one keeps the parked reactor on a 1 ms tick.
     /// </summary>
     public Poller RegisterPoller(string name, PollerFn fn, object? context = null, long periodMicros = 0, int wakeFd = -1)
-        => Register(name, fn, context, periodMicros, wakeFd, runsOnWake: false);
+        => Register(name, fn, context, periodMicros, wakeFd, runsOnWake: false, parkCheck: null);
+
+    /// <summary>
+    /// Registers an active poller without a wake fd that can arm its own wake-up (call on this
+    /// reactor): <paramref name="parkCheck"/> runs just before the reactor parks (ParkCheckFn); while
+    /// it returns 0 the poller costs no tick.
+    /// </summary>
+    public Poller RegisterArmablePoller(string name, PollerFn fn, ParkCheckFn parkCheck, object? context)
+        => Register(name, fn, context, 0, -1, runsOnWake: false, parkCheck ?? throw new ArgumentNullException(nameof(parkCheck)));
 
     /// <summary>
     /// Registers a poller that runs when <paramref name="fd"/> is readable (call on this reactor): a
@@ -199,18 +213,19 @@ public sealed class Reactor
     {
         if (fd < 0) throw new ArgumentOutOfRangeException(nameof(fd));
         if (busyPeriodMicros <= 0) throw new ArgumentOutOfRangeException(nameof(busyPeriodMicros));
-        return Register(name, fn, context, busyPeriodMicros, fd, runsOnWake: true);
+        return Register(name, fn, context, busyPeriodMicros, fd, runsOnWake: true, parkCheck: null);
     }
 
-    private Poller Register(string name, PollerFn fn, object? context, long periodMicros, int wakeFd, bool runsOnWake)
+    private Poller Register(string name, PollerFn fn, object? context, long periodMicros, int wakeFd, bool runsOnWake, ParkCheckFn? parkCheck)
     {
         AssertCurrent();
         long period = periodMicros * Stopwatch.Frequency / 1_000_000;
-        var poller = new Poller(this, name, fn, context, period, wakeFd) { RunsOnWake = runsOnWake };
+        var poller = new Poller(this, name, fn, context, period, wakeFd) { RunsOnWake = runsOnWake, ParkCheck = parkCheck };
         if (period == 0)
         {
             _active.Add(poller);
             if (wakeFd < 0) _fdlessActivePollers++;
+            if (parkCheck is not null) _armablePollers++;
         }
         else
         {
@@ -230,6 +245,7 @@ public sealed class Reactor
         poller.Unregistered = true;
         _pollersChanged = true;
         if (poller.PeriodTicks == 0 && poller.WakeFd < 0) _fdlessActivePollers--;
+        if (poller.ParkCheck is not null) _armablePollers--;
         if (poller.WakeFd >= 0) RemoveWakeFd(poller.WakeFd);
         if (LogFlags.Reactor.IsEnabled) Serilog.Log.Debug("reactor {Lcore}: poller {Poller} unregistered", Lcore, poller.Name);
     }
@@ -372,6 +388,13 @@ public sealed class Reactor
         try
         {
             if (_ring.HasMessages || _deferredCount > 0 || _stopRequested) return;
+            int tickingPollers = _fdlessActivePollers;
+            if (_armablePollers > 0)
+            {
+                int armed = ArmPollers();
+                if (armed < 0) return; // work appeared while arming: run again instead of parking
+                tickingPollers -= armed;
+            }
             int timeoutMs = -1;
             long now = Stopwatch.GetTimestamp();
             for (int i = 0; i < _timed.Count; i++)
@@ -382,7 +405,7 @@ public sealed class Reactor
                 long dueMs = dueTicks <= 0 ? 0 : (dueTicks * 1000 + Stopwatch.Frequency - 1) / Stopwatch.Frequency;
                 if (timeoutMs < 0 || dueMs < timeoutMs) timeoutMs = (int)Math.Min(dueMs, int.MaxValue);
             }
-            if (_fdlessActivePollers > 0 && (timeoutMs < 0 || timeoutMs > 1)) timeoutMs = 1;
+            if (tickingPollers > 0 && (timeoutMs < 0 || timeoutMs > 1)) timeoutMs = 1;
             Libc.EpollEvent* events = stackalloc Libc.EpollEvent[16];
             int n = Libc.EpollWait(_epollFd, events, 16, timeoutMs);
             _wake.Drain();
@@ -392,6 +415,34 @@ public sealed class Reactor
         {
             Volatile.Write(ref _parking, 0);
         }
+    }
+
+    /// <summary>
+    /// Asks every armable poller to arm its wake-up. Returns how many armed (they need no tick), or
+    /// -1 when one found work. All are asked even after a refusal, so each is armed when it can be.
+    /// </summary>
+    private int ArmPollers()
+    {
+        int armed = 0;
+        bool work = false;
+        var active = _active;
+        for (int i = 0; i < active.Count; i++)
+        {
+            Poller p = active[i];
+            if (p.ParkCheck is null || p.Unregistered) continue;
+            int r;
+            _running = p;
+            try { r = p.ParkCheck(p.Context); }
+            catch (Exception e)
+            {
+                OnUnhandled(e); // unregisters the poller
+                return -1;
+            }
+            _running = null;
+            if (r > 0) work = true;
+            else if (r == 0) { armed++; p.ArmCount++; }
+        }
+        return work ? -1 : armed;
     }
 
     /// <summary>Event pollers on <paramref name="fd"/> run in the next iteration.</summary>

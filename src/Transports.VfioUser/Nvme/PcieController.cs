@@ -55,6 +55,12 @@ public sealed class PcieController : Bar0Registers.IOwner
     public bool Quiesced => _quiesced;
     public bool AdaptiveIrq => !_transport.VfuOptions.DisableAdaptiveIrq;
     /// <summary>
+    /// Doorbell writes arrive as REGION_WRITE messages (disable_mappable_bar0): a parked poll group
+    /// can then sleep without a tick, woken by the message (interrupt mode, Nvme/EventIdx arming).
+    /// With the doorbell page mapped by the client, writes are plain stores nobody is told about.
+    /// </summary>
+    public bool DoorbellsTrapped => _transport.VfuOptions.DisableMappableBar0;
+    /// <summary>
     /// Doorbell Buffer Config is offered (OACS.DBCS): only when doorbell writes are trapped
     /// (disable_mappable_bar0) and disable_shadow_doorbells is off (SPDK's rule; vfio-user.md §3.7).
     /// </summary>
@@ -74,6 +80,12 @@ public sealed class PcieController : Bar0Registers.IOwner
     public long TrappedAccesses;
     /// <summary>Doorbell writes that came as REGION_WRITE messages (0 while the doorbell page is mapped).</summary>
     public long TrappedDoorbellWrites;
+    /// <summary>Trapped SQ tail writes that woke (messaged) the reactor polling that queue.</summary>
+    public long DoorbellKicks;
+    /// <summary>Times an I/O queue armed its SQ tail EventIdx before its reactor parked (interrupt mode).</summary>
+    public long EventIdxArms;
+    /// <summary>Trapped writes to an I/O doorbell while shadow doorbells are on: the host crossed an EventIdx.</summary>
+    public long ShadowedDoorbellWrites;
     // TrappedDoorbellWrites when CC.EN last went 0 -> 1: tells the last driver's writes from the
     // firmware's (QEMU traps even a mapped BAR for a while after an INTx, which SeaBIOS's NVMe driver gets).
     private long _trappedDoorbellWritesAtEnable;
@@ -206,18 +218,38 @@ public sealed class PcieController : Bar0Registers.IOwner
         {
             if (!isWrite) return -Errno.EPERM;
             Interlocked.Increment(ref TrappedDoorbellWrites);
-            return Doorbells.TrappedWrite(offset - Bar0Registers.RegistersSize, data);
+            if (offset >= Bar0Registers.RegistersSize + 8 && _session?.Shadow is not null) Interlocked.Increment(ref ShadowedDoorbellWrites);
+            int rc = Doorbells.TrappedWrite(offset - Bar0Registers.RegistersSize, data);
+            if (rc > 0) KickSubmissionQueue((int)((offset - Bar0Registers.RegistersSize) / 4));
+            return rc;
         }
         if (!isWrite) data.Clear();
         return data.Length;
+    }
+
+    /// <summary>
+    /// A trapped SQ tail write (stored by now): wake the reactor that polls that queue, which may be
+    /// parked without a tick. The queue tables belong to the admin reactor; reading a reference here
+    /// is a benign race (at worst a kick to a queue being deleted). CQ head writes wake nobody: a
+    /// queue waiting for CQ room keeps its tick (VfioUserQpair.PrepareToPark).
+    /// </summary>
+    private void KickSubmissionQueue(int slot)
+    {
+        if ((slot & 1) != 0) return;
+        var s = _session;
+        if (s is null) return;
+        int qid = slot / 2;
+        VfioUserQpair? q = qid == 0 ? s.Admin : (uint)qid < (uint)s.IoQpairs.Length ? s.IoQpairs[qid] : null;
+        if (q is not null && q.Kick()) Interlocked.Increment(ref DoorbellKicks);
     }
 
     /// <summary>Controller-level reset: device reset, FLR, lost connection, shutdown.</summary>
     internal void Reset(ResetReason reason)
     {
         if (reason == ResetReason.LostConnection)
-            Serilog.Log.Information("vfio-user: controller at {Address}: {Count} trapped BAR0 accesses, {Doorbells} trapped doorbell writes ({SinceEnable} since the last controller enable)",
-                Address.Traddr, Interlocked.Read(ref TrappedAccesses), Interlocked.Read(ref TrappedDoorbellWrites), TrappedDoorbellWritesSinceEnable);
+            Serilog.Log.Information("vfio-user: controller at {Address}: {Count} trapped BAR0 accesses, {Doorbells} trapped doorbell writes ({SinceEnable} since the last controller enable); interrupt mode: {Arms} EventIdx arms, {Shadowed} trapped writes to shadowed doorbells, {Kicks} reactor kicks",
+                Address.Traddr, Interlocked.Read(ref TrappedAccesses), Interlocked.Read(ref TrappedDoorbellWrites), TrappedDoorbellWritesSinceEnable,
+                Interlocked.Read(ref EventIdxArms), Interlocked.Read(ref ShadowedDoorbellWrites), Interlocked.Read(ref DoorbellKicks));
         _pendingEnable = false;
         _session?.BeginTeardown();
         Volatile.Write(ref _cc, 0);

@@ -7,9 +7,11 @@
 // Once configured, the I/O queues (never the admin queue) read their SQ tail / CQ head from the
 // shadow page instead of BAR0. The pages stay guest addresses and are translated on every read,
 // so a DMA remap never leaves a stale pointer: while a page is not mapped the queue simply makes
-// no progress. The target polls, so every EventIdx entry is NVMF_VFIO_USER_EVENTIDX_POLL
+// no progress. While the target polls, every EventIdx entry is NVMF_VFIO_USER_EVENTIDX_POLL
 // (0xFFFFFFFF, SPDK's poll-mode value): the host then skips the MMIO doorbell write except once
-// per queue wrap. A trapped BAR0 doorbell write still lands in the BAR0 page (accepted, as in
+// per queue wrap. Before the queue's reactor parks, the SQ tail EventIdx is armed to the current
+// tail (ArmSqEventIdx), so the host's next submission also writes the trapped BAR0 doorbell and
+// that message wakes the reactor; CQ head EventIdx entries stay POLL. A trapped BAR0 doorbell write still lands in the BAR0 page (accepted, as in
 // SPDK); it is deliberately not copied into the shadow page, because a posted MMIO write that
 // arrives after the host already stored a newer shadow value would move the tail backwards.
 // The configuration belongs to one enable cycle (ControllerSession): CC.EN = 0, shutdown or a
@@ -74,6 +76,26 @@ public sealed unsafe class ShadowDoorbells
         Volatile.Write(ref *(uint*)db, 0);
         Volatile.Write(ref *(uint*)ei, EventIdxPoll);
         return true;
+    }
+
+    /// <summary>
+    /// Interrupt mode (SPDK set_sq_eventidx): sets the SQ's EventIdx to the tail the host last
+    /// stored, so its next tail update crosses it and the host also writes the (trapped) BAR0
+    /// doorbell; then, after a full fence, reads the tail again. The host stores the tail, fences
+    /// and reads EventIdx (Linux nvme_dbbuf_update_and_check_event), so either it sees the new
+    /// EventIdx and writes BAR0, or we see its new tail here. Returns the tail read after the
+    /// fence, or -1 when a page is not mapped now.
+    /// </summary>
+    public long ArmSqEventIdx(IGuestMemory memory, int qid)
+    {
+        int slot = Doorbells.SqTailSlot(qid);
+        if ((uint)slot >= Doorbells.SlotCount) return -1;
+        ulong off = (ulong)slot * 4;
+        if (!memory.TryTranslate(DoorbellIova + off, 4, false, out nint db)) return -1;
+        if (!memory.TryTranslate(EventIdxIova + off, 4, true, out nint ei)) return -1;
+        Volatile.Write(ref *(uint*)ei, Volatile.Read(ref *(uint*)db));
+        Interlocked.MemoryBarrier(); // store EventIdx before loading the tail again (store-load)
+        return Volatile.Read(ref *(uint*)db);
     }
 
     /// <summary>

@@ -3,7 +3,9 @@
 // writes/reads back patterns with O_DIRECT from two CPUs at once, then powers off. With the
 // doorbell page mappable, QEMU maps it and no doorbell write of the Linux driver reaches the
 // target as a message; with disable_mappable_bar0 (-M) every admin doorbell write is a trapped
-// REGION_WRITE. (SeaBIOS's writes are not counted: after an INTx QEMU traps even a mapped BAR
+// REGION_WRITE; the driver then uses Doorbell Buffer Config, and the target's interrupt mode arms
+// the SQ tail EventIdx so the driver's next submission after an idle period is a trapped write that
+// wakes the parked reactor. (SeaBIOS's writes are not counted: after an INTx QEMU traps even a mapped BAR
 // for a while, and the firmware polls with INTx — the count restarts at the last CC.EN 0 -> 1.)
 using System.Text.RegularExpressions;
 
@@ -41,7 +43,17 @@ public class QemuVfioUserTests
             // since the last controller enable when QEMU goes away.
             long trapped = await TrappedDoorbellWritesSinceEnableAsync(t);
             if (disableMappableBar0)
+            {
                 Assert.True(trapped > 0, "disable_mappable_bar0, yet no doorbell write of the Linux driver was trapped\n" + t.Output);
+                // Interrupt mode: Linux takes the offered shadow doorbells (OACS.DBCS), the target arms
+                // the SQ tail EventIdx before its reactors park, and Linux's EventIdx check then sends
+                // trapped writes for shadowed doorbells (which wake the parked reactors).
+                Assert.Contains("Doorbell Buffer Config", t.Output);
+                var m = Regex.Match(t.Output, @"interrupt mode: (\d+) EventIdx arms, (\d+) trapped writes to shadowed doorbells, (\d+) reactor kicks");
+                Assert.True(m.Success, "no interrupt mode counts logged\n" + t.Output);
+                Assert.True(long.Parse(m.Groups[1].Value) > 0, "the target never armed an EventIdx for the Linux driver\n" + m.Value);
+                Assert.True(long.Parse(m.Groups[2].Value) > 0, "the Linux driver never wrote a shadowed doorbell to BAR0 (EventIdx crossed)\n" + m.Value);
+            }
             else
                 Assert.True(trapped == 0, $"doorbell page mappable, yet {trapped} doorbell writes of the Linux driver were trapped\n" + t.Output);
 
