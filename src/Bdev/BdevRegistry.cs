@@ -154,21 +154,23 @@ public sealed class BdevRegistry
     }
 
     /// <summary>Gathers the channels' statistics, each read on its own reactor.</summary>
-    public async Task<(int Reactor, BdevStats Stats)[]> CollectStatsAsync(Bdev bdev, string? resetMode)
-    {
-        var list = new List<(int, BdevStats)>();
-        if (bdev.Channels is null) return list.ToArray();
-        var per = await Reactors.ForEachAsync(r =>
+    /// <summary>
+    /// Copies (and, with <paramref name="resetMode"/>, resets) the counters of every channel of
+    /// <paramref name="bdevs"/>, one visit per reactor: result[reactor][i] is bdev i's channel there,
+    /// null where it has none.
+    /// </summary>
+    public Task<BdevStats?[][]> CollectStatsAsync(IReadOnlyList<Bdev> bdevs, string? resetMode) =>
+        Reactors.ForEachAsync(r =>
         {
-            var ch = bdev.Channels.Peek(r);
-            if (ch is null) return null;
-            var copy = ch.Stats.Clone();
-            if (resetMode == "all") ch.Stats.ResetAll();
-            else if (resetMode == "maxmin") ch.Stats.ResetMaxMin();
-            return copy;
+            var copies = new BdevStats?[bdevs.Count];
+            for (int i = 0; i < copies.Length; i++)
+            {
+                var ch = bdevs[i].Channels?.Peek(r);
+                if (ch is null) continue;
+                copies[i] = ch.Stats.Clone();
+                if (resetMode == "all") ch.Stats.ResetAll();
+                else if (resetMode == "maxmin") ch.Stats.ResetMaxMin();
+            }
+            return copies;
         });
-        for (int i = 0; i < per.Length; i++)
-            if (per[i] is { } s) list.Add((i, s));
-        return list.ToArray();
-    }
 }

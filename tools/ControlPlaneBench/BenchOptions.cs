@@ -7,7 +7,7 @@ public sealed class BenchOptions
         """
         usage: bench-control-plane [--subsystems N] [--repeats R] [--io-seconds S] [--port P]
                                    [--core MASK] [--perf-core MASK] [--phases LIST] [--attach SOCKET]
-                                   [--spdk [DIR]] [--work DIR] [--nvmf-tgt PATH]
+                                   [--spdk [DIR]] [--work DIR] [--nvmf-tgt PATH] [--nvme-perf PATH]
           --subsystems N   subsystems to provision (each: null bdev, subsystem, namespace, TCP listener); 2000
           --repeats R      times each bulk query runs (p50/max over them); 5
           --io-seconds S   length of each 4 KiB QD1 run (idle, then under the RPC hammer); 5 (0: no I/O phase)
@@ -18,6 +18,7 @@ public sealed class BenchOptions
           --spdk [DIR]     also run against SPDK's nvmf_tgt (DIR or $SPDK_PEER or /var/cache/spdk-peer)
           --work DIR       where config files and target logs go; a new temp directory
           --nvmf-tgt PATH  this project's target to run; scripts/nvmf_tgt (e.g. a copy of an older build)
+          --nvme-perf PATH the load generator; scripts/nvme_perf
         Exit status 1 when the workload's checks fail (objects not all created, listed or deleted).
         """;
 
@@ -32,6 +33,7 @@ public sealed class BenchOptions
     public string? Spdk { get; private set; }
     public string? Work { get; private set; }
     public string? NvmfTgt { get; private set; }
+    public string? NvmePerf { get; private set; }
 
     public static BenchOptions Parse(string[] args)
     {
@@ -51,6 +53,7 @@ public sealed class BenchOptions
                 case "--attach": o.Attach = Next(); break;
                 case "--work": o.Work = Next(); break;
                 case "--nvmf-tgt": o.NvmfTgt = Path.GetFullPath(Next()); break;
+                case "--nvme-perf": o.NvmePerf = Path.GetFullPath(Next()); break;
                 case "--spdk":
                     o.Spdk = i + 1 < args.Length && !args[i + 1].StartsWith("--", StringComparison.Ordinal)
                         ? args[++i]

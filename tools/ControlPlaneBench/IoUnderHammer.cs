@@ -9,6 +9,9 @@ public sealed record IoFigure(double Iops, double AvgUs, double MaxUs);
 
 public static class IoUnderHammer
 {
+    /// <summary>nvme_perf to run instead of scripts/nvme_perf (which rebuilds when sources changed).</summary>
+    public static string? PerfPath { get; set; }
+
     public static (IoFigure Idle, IoFigure Hammered, int HammerCalls) Run(
         string repoRoot, string rpcSocket, int port, string nqn, int seconds, string perfCore)
     {
@@ -40,7 +43,7 @@ public static class IoUnderHammer
 
     private static IoFigure Perf(string repoRoot, int port, string nqn, int seconds, string core)
     {
-        var psi = new ProcessStartInfo(Path.Combine(repoRoot, "scripts", "nvme_perf"))
+        var psi = new ProcessStartInfo(PerfPath ?? Path.Combine(repoRoot, "scripts", "nvme_perf"))
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,

@@ -32,6 +32,7 @@ string work = options.Work ?? Directory.CreateTempSubdirectory("bench-cp-").Full
 Directory.CreateDirectory(work);
 CultureInfo.DefaultThreadCurrentCulture = CultureInfo.InvariantCulture;
 TargetRun.OurTarget = options.NvmfTgt;
+IoUnderHammer.PerfPath = options.NvmePerf;
 
 var columns = new List<(string Name, Figures F)>();
 bool ok = true;
@@ -140,8 +141,9 @@ Figures Bench(string name, string? spdkRoot, int port)
         if (options.Phases.Contains("delete"))
         {
             Console.Error.WriteLine($"[{name}] deleting...");
-            f.Set("delete all (subsystems, then bdevs)", $"{workload.Delete(rpc):F2} s");
-            var problems = workload.Check(rpc, present: false);
+            var problems = new List<string>();
+            f.Set("delete all (subsystems, then bdevs)", $"{workload.Delete(rpc, problems):F2} s");
+            problems.AddRange(workload.Check(rpc, present: false));
             f.Problems.AddRange(problems);
             f.Set("workload after delete", problems.Count == 0 ? "none left" : $"{problems.Count} problems");
         }

@@ -54,13 +54,26 @@ public sealed class Workload(int count)
         }
     }
 
-    /// <summary>Deletes every subsystem, then every bdev; returns the seconds it took.</summary>
-    public double Delete(RpcClient rpc)
+    /// <summary>Deletes every subsystem, then every bdev; returns the seconds it took. A call that fails
+    /// is recorded in <paramref name="problems"/> and the others still run.</summary>
+    public double Delete(RpcClient rpc, List<string> problems)
     {
         var sw = Stopwatch.StartNew();
-        for (int i = 0; i < Count; i++) rpc.Call("nvmf_delete_subsystem", new JsonObject { ["nqn"] = Nqn(i) });
-        for (int i = 0; i < Count; i++) rpc.Call("bdev_null_delete", new JsonObject { ["name"] = Bdev(i) });
+        for (int i = 0; i < Count; i++) Try(rpc, "nvmf_delete_subsystem", new JsonObject { ["nqn"] = Nqn(i) }, Nqn(i), problems);
+        for (int i = 0; i < Count; i++) Try(rpc, "bdev_null_delete", new JsonObject { ["name"] = Bdev(i) }, Bdev(i), problems);
         return sw.Elapsed.TotalSeconds;
+    }
+
+    private static void Try(RpcClient rpc, string method, JsonObject parameters, string what, List<string> problems)
+    {
+        try
+        {
+            rpc.Call(method, parameters);
+        }
+        catch (RpcCallException e)
+        {
+            problems.Add($"{what}: {e.Message}");
+        }
     }
 
     /// <summary>Problems found in the listings: every subsystem with its namespace and listener, every bdev
