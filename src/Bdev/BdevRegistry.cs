@@ -57,7 +57,7 @@ public sealed class BdevRegistry
     /// <summary>Adds an alias; 0, -EEXIST or -ENODEV.</summary>
     public int AddAlias(Bdev bdev, string alias)
     {
-        if (bdev.IsRemoving || !_bdevs.Contains(bdev)) return -Errno.ENODEV;
+        if (bdev.IsRemoving || bdev.Registry != this) return -Errno.ENODEV;
         if (string.IsNullOrEmpty(alias)) return -Errno.EINVAL;
         if (_names.ContainsKey(alias)) return -Errno.EEXIST;
         _names.Add(alias, bdev);
@@ -110,10 +110,18 @@ public sealed class BdevRegistry
         bdev.IsRemoving = true;
         if (BdevLog.Flag.IsEnabled) Serilog.Log.Debug("bdev {Name}: unregistering, {Count} open descriptor(s)", bdev.Name, bdev.Descs.Count);
         _bdevs.Remove(bdev);
-        foreach (var kv in _names.Where(kv => kv.Value == bdev).ToArray()) _names.Remove(kv.Key);
+        // Its names are its name, its UUID and its aliases: removed one by one, not found by a scan of all names.
+        RemoveName(bdev.Name, bdev);
+        RemoveName(bdev.Uuid.ToString(), bdev);
+        foreach (var a in bdev.Aliases) RemoveName(a, bdev);
         foreach (var d in bdev.Descs.ToArray()) d.Notify(BdevEventType.Remove);
         bdev.Unregistering = FinishUnregisterAsync(bdev);
         return bdev.Unregistering;
+    }
+
+    private void RemoveName(string name, Bdev bdev)
+    {
+        if (_names.TryGetValue(name, out var owner) && owner == bdev) _names.Remove(name);
     }
 
     private async Task FinishUnregisterAsync(Bdev bdev)
