@@ -57,7 +57,7 @@ public sealed class BdevRegistry
     /// <summary>Adds an alias; 0, -EEXIST or -ENODEV.</summary>
     public int AddAlias(Bdev bdev, string alias)
     {
-        if (bdev.IsRemoving || !_bdevs.Contains(bdev)) return -Errno.ENODEV;
+        if (bdev.IsRemoving || bdev.Registry != this) return -Errno.ENODEV;
         if (string.IsNullOrEmpty(alias)) return -Errno.EINVAL;
         if (_names.ContainsKey(alias)) return -Errno.EEXIST;
         _names.Add(alias, bdev);
@@ -110,10 +110,18 @@ public sealed class BdevRegistry
         bdev.IsRemoving = true;
         if (BdevLog.Flag.IsEnabled) Serilog.Log.Debug("bdev {Name}: unregistering, {Count} open descriptor(s)", bdev.Name, bdev.Descs.Count);
         _bdevs.Remove(bdev);
-        foreach (var kv in _names.Where(kv => kv.Value == bdev).ToArray()) _names.Remove(kv.Key);
+        // Its names are its name, its UUID and its aliases: removed one by one, not found by a scan of all names.
+        RemoveName(bdev.Name, bdev);
+        RemoveName(bdev.Uuid.ToString(), bdev);
+        foreach (var a in bdev.Aliases) RemoveName(a, bdev);
         foreach (var d in bdev.Descs.ToArray()) d.Notify(BdevEventType.Remove);
         bdev.Unregistering = FinishUnregisterAsync(bdev);
         return bdev.Unregistering;
+    }
+
+    private void RemoveName(string name, Bdev bdev)
+    {
+        if (_names.TryGetValue(name, out var owner) && owner == bdev) _names.Remove(name);
     }
 
     private async Task FinishUnregisterAsync(Bdev bdev)
@@ -154,21 +162,23 @@ public sealed class BdevRegistry
     }
 
     /// <summary>Gathers the channels' statistics, each read on its own reactor.</summary>
-    public async Task<(int Reactor, BdevStats Stats)[]> CollectStatsAsync(Bdev bdev, string? resetMode)
-    {
-        var list = new List<(int, BdevStats)>();
-        if (bdev.Channels is null) return list.ToArray();
-        var per = await Reactors.ForEachAsync(r =>
+    /// <summary>
+    /// Copies (and, with <paramref name="resetMode"/>, resets) the counters of every channel of
+    /// <paramref name="bdevs"/>, one visit per reactor: result[reactor][i] is bdev i's channel there,
+    /// null where it has none.
+    /// </summary>
+    public Task<BdevStats?[][]> CollectStatsAsync(IReadOnlyList<Bdev> bdevs, string? resetMode) =>
+        Reactors.ForEachAsync(r =>
         {
-            var ch = bdev.Channels.Peek(r);
-            if (ch is null) return null;
-            var copy = ch.Stats.Clone();
-            if (resetMode == "all") ch.Stats.ResetAll();
-            else if (resetMode == "maxmin") ch.Stats.ResetMaxMin();
-            return copy;
+            var copies = new BdevStats?[bdevs.Count];
+            for (int i = 0; i < copies.Length; i++)
+            {
+                var ch = bdevs[i].Channels?.Peek(r);
+                if (ch is null) continue;
+                copies[i] = ch.Stats.Clone();
+                if (resetMode == "all") ch.Stats.ResetAll();
+                else if (resetMode == "maxmin") ch.Stats.ResetMaxMin();
+            }
+            return copies;
         });
-        for (int i = 0; i < per.Length; i++)
-            if (per[i] is { } s) list.Add((i, s));
-        return list.ToArray();
-    }
 }

@@ -1,6 +1,6 @@
 // I/O statistics of one channel (owned by its reactor) or an aggregate of them (bdev_get_iostat).
 // Latencies are Stopwatch ticks; min values start at ulong.MaxValue and print as 0 when unused.
-using System.Text.Json.Nodes;
+using System.Text.Json;
 
 namespace Target.Bdev;
 
@@ -75,29 +75,29 @@ public sealed class BdevStats
         MinReadLatencyTicks = MinWriteLatencyTicks = MinUnmapLatencyTicks = MinCopyLatencyTicks = ulong.MaxValue;
     }
 
-    /// <summary>Writes the iostat members in SPDK's order (after "name" or "thread_id").</summary>
-    public void WriteJson(JsonObject o)
+    /// <summary>Writes the iostat members in SPDK's order (after "name" or "thread_id"), streamed.</summary>
+    public void WriteJson(Utf8JsonWriter w)
     {
-        o["bytes_read"] = BytesRead;
-        o["num_read_ops"] = NumReadOps;
-        o["bytes_written"] = BytesWritten;
-        o["num_write_ops"] = NumWriteOps;
-        o["bytes_unmapped"] = BytesUnmapped;
-        o["num_unmap_ops"] = NumUnmapOps;
-        o["bytes_copied"] = BytesCopied;
-        o["num_copy_ops"] = NumCopyOps;
-        o["read_latency_ticks"] = ReadLatencyTicks;
-        o["max_read_latency_ticks"] = MaxReadLatencyTicks;
-        o["min_read_latency_ticks"] = Min(MinReadLatencyTicks);
-        o["write_latency_ticks"] = WriteLatencyTicks;
-        o["max_write_latency_ticks"] = MaxWriteLatencyTicks;
-        o["min_write_latency_ticks"] = Min(MinWriteLatencyTicks);
-        o["unmap_latency_ticks"] = UnmapLatencyTicks;
-        o["max_unmap_latency_ticks"] = MaxUnmapLatencyTicks;
-        o["min_unmap_latency_ticks"] = Min(MinUnmapLatencyTicks);
-        o["copy_latency_ticks"] = CopyLatencyTicks;
-        o["max_copy_latency_ticks"] = MaxCopyLatencyTicks;
-        o["min_copy_latency_ticks"] = Min(MinCopyLatencyTicks);
+        w.WriteNumber("bytes_read", BytesRead);
+        w.WriteNumber("num_read_ops", NumReadOps);
+        w.WriteNumber("bytes_written", BytesWritten);
+        w.WriteNumber("num_write_ops", NumWriteOps);
+        w.WriteNumber("bytes_unmapped", BytesUnmapped);
+        w.WriteNumber("num_unmap_ops", NumUnmapOps);
+        w.WriteNumber("bytes_copied", BytesCopied);
+        w.WriteNumber("num_copy_ops", NumCopyOps);
+        w.WriteNumber("read_latency_ticks", ReadLatencyTicks);
+        w.WriteNumber("max_read_latency_ticks", MaxReadLatencyTicks);
+        w.WriteNumber("min_read_latency_ticks", Min(MinReadLatencyTicks));
+        w.WriteNumber("write_latency_ticks", WriteLatencyTicks);
+        w.WriteNumber("max_write_latency_ticks", MaxWriteLatencyTicks);
+        w.WriteNumber("min_write_latency_ticks", Min(MinWriteLatencyTicks));
+        w.WriteNumber("unmap_latency_ticks", UnmapLatencyTicks);
+        w.WriteNumber("max_unmap_latency_ticks", MaxUnmapLatencyTicks);
+        w.WriteNumber("min_unmap_latency_ticks", Min(MinUnmapLatencyTicks));
+        w.WriteNumber("copy_latency_ticks", CopyLatencyTicks);
+        w.WriteNumber("max_copy_latency_ticks", MaxCopyLatencyTicks);
+        w.WriteNumber("min_copy_latency_ticks", Min(MinCopyLatencyTicks));
     }
 
     private static ulong Min(ulong v) => v == ulong.MaxValue ? 0 : v;

@@ -8,7 +8,10 @@
 //
 // Answering: the registry's result, or its RpcException, becomes SPDK's envelope with the client's
 // id (RpcResponse); a successful notification gets nothing; a batch member fills its slot and the
-// batch's array is written when its last member completes. One lock serialises the writes.
+// batch's array is written when its last member completes. One lock serialises the writes. A
+// streamed result (RpcStreamedResult: bdev_get_bdevs, nvmf_get_subsystems, ...) is written with a
+// Utf8JsonWriter straight onto the socket's pipe, flushed every FlushThreshold bytes, under that
+// lock: no DOM, no intermediate buffer of the whole reply, and never on a reactor.
 //
 // Ending: malformed JSON → the calls already read still run, {"code":-32700,"message":"Parse
 // error"} is written and the connection closes (answers still owed are dropped, as SPDK drops
@@ -32,6 +35,8 @@ internal sealed class RpcConnection : IAsyncDisposable
     private static readonly TimeSpan s_closeGrace = TimeSpan.FromMilliseconds(250);
     private static readonly TimeSpan s_answerPollInterval = TimeSpan.FromMilliseconds(10);
     private static readonly Serilog.ILogger s_log = Serilog.Log.ForContext<RpcConnection>();
+    /// <summary>Bytes of a streamed reply gathered before they are sent.</summary>
+    private const int FlushThreshold = 64 * 1024;
 
     private readonly Socket _socket;
     private readonly Stream _stream;
@@ -152,8 +157,13 @@ internal sealed class RpcConnection : IAsyncDisposable
     {
         try
         {
-            byte[]? response = await InvokeAsync(call).ConfigureAwait(false);
+            var (response, streamed) = await InvokeAsync(call).ConfigureAwait(false);
             if (_closed.IsCancellationRequested) return;
+            if (streamed is not null)
+            {
+                await WriteStreamedAsync(call.Id, streamed).ConfigureAwait(false);
+                return;
+            }
             if (LogFlags.Rpc.IsEnabled && response is not null)
                 s_log.Debug("JSON-RPC response {Response}", System.Text.Encoding.UTF8.GetString(response).TrimEnd());
             if (call.Batch is { } batch)
@@ -171,22 +181,73 @@ internal sealed class RpcConnection : IAsyncDisposable
         }
     }
 
-    /// <summary>Runs one call; returns its response ("...\n"), or null when nothing is to be sent.</summary>
-    private async Task<byte[]?> InvokeAsync(RpcCall call)
+    /// <summary>
+    /// Runs one call. Returns its response ("...\n"), or null when nothing is to be sent; or, for a
+    /// streamed result of a single call, the result to stream (a batch member's is written into its slot).
+    /// </summary>
+    private async Task<(byte[]? Response, RpcStreamedResult? Streamed)> InvokeAsync(RpcCall call)
     {
-        if (call.Error is { } invalid) return RpcResponse.Error(call.Id, invalid.Code, invalid.Message);
+        if (call.Error is { } invalid) return (RpcResponse.Error(call.Id, invalid.Code, invalid.Message), null);
         try
         {
             JsonNode? result = await _registry.InvokeAsync(call.Method!, call.Params, _closed.Token).ConfigureAwait(false);
-            return call.IsNotification ? null : RpcResponse.Result(call.Id, result);
+            if (call.IsNotification) return (null, null);
+            if (call.Batch is null && RpcStreamedResult.TryGet(result, out var streamed)) return (null, streamed);
+            return (RpcResponse.Result(call.Id, result), null);
         }
         catch (RpcException e)
         {
-            return RpcResponse.Error(call.Id, e.Code, e.Message);
+            return (RpcResponse.Error(call.Id, e.Code, e.Message), null);
         }
         catch (Exception) // the registry has logged a handler's failure; a cancelled call's answer is dropped
         {
-            return RpcResponse.Error(call.Id, RpcException.InternalErrorCode, "Internal error");
+            return (RpcResponse.Error(call.Id, RpcException.InternalErrorCode, "Internal error"), null);
+        }
+    }
+
+    /// <summary>Writes a streamed result's reply onto the pipe as it is produced. A result that fails
+    /// half-way cannot be answered with an error any more: the connection is closed.</summary>
+    private async Task WriteStreamedAsync(JsonElement? id, RpcStreamedResult result)
+    {
+        await _writeLock.WaitAsync().ConfigureAwait(false);
+        try
+        {
+            if (_closed.IsCancellationRequested) return;
+            long bytes;
+            using (var w = new Utf8JsonWriter(_output, RpcResponse.WriterOptions))
+            {
+                RpcResponse.BeginResult(w, id);
+                int position = 0;
+                long sent = 0;
+                while (result.WriteNext(w, ref position))
+                {
+                    // The writer hands full segments to the pipe on its own (BytesCommitted grows,
+                    // BytesPending restarts), so count both: what the pipe holds unsent.
+                    if (w.BytesCommitted + w.BytesPending - sent < FlushThreshold) continue;
+                    w.Flush();
+                    sent = w.BytesCommitted;
+                    await _output.FlushAsync(_closed.Token).ConfigureAwait(false);
+                }
+                w.WriteEndObject();
+                w.Flush();
+                bytes = w.BytesCommitted;
+            }
+            _output.Write("\n"u8);
+            await _output.FlushAsync(_closed.Token).ConfigureAwait(false);
+            if (LogFlags.Rpc.IsEnabled) s_log.Debug("JSON-RPC response streamed ({Bytes} bytes)", bytes + 1);
+        }
+        catch (Exception e) when (e is IOException or SocketException or ObjectDisposedException or OperationCanceledException)
+        {
+            s_log.Debug("JSON-RPC: an answer could not be written: {Error}", e.Message); // the client is gone
+        }
+        catch (Exception e)
+        {
+            s_log.Error(e, "JSON-RPC: writing a streamed result failed, closing the connection");
+            Close();
+        }
+        finally
+        {
+            _writeLock.Release();
         }
     }
 

@@ -24,13 +24,22 @@ internal static class RpcResponse
         var buffer = new ArrayBufferWriter<byte>(256);
         using (var w = new Utf8JsonWriter(buffer, s_options))
         {
-            Begin(w, id);
-            w.WritePropertyName("result");
+            BeginResult(w, id);
             if (result is null) w.WriteNullValue();
             else result.WriteTo(w);
             w.WriteEndObject();
         }
         return Terminated(buffer);
+    }
+
+    /// <summary>The options every reply is written with (a streamed result's writer uses them too).</summary>
+    public static JsonWriterOptions WriterOptions => s_options;
+
+    /// <summary>Writes {"jsonrpc":"2.0","id":..,"result": — the value and the closing brace follow.</summary>
+    public static void BeginResult(Utf8JsonWriter w, JsonElement? id)
+    {
+        Begin(w, id);
+        w.WritePropertyName("result");
     }
 
     public static byte[] Error(JsonElement? id, int code, string message)

@@ -135,6 +135,22 @@ internal sealed class TestServer : IAsyncDisposable
             }
             return null;
         });
+        // A streamed array of {"i":n,"text":...}; "fail_at" makes the writer throw at that element.
+        registry.Register("test_stream", RpcState.Both, (p, _) =>
+        {
+            var o = RpcParams.Object(p, RpcDecodeError.InvalidParams, "count", "fail_at");
+            int count = o.RequiredInt32("count");
+            int failAt = o.OptionalInt32("fail_at") ?? -1;
+            var items = Enumerable.Range(0, count).ToArray();
+            return Task.FromResult<JsonNode?>(RpcStreamedResult.Array(items, (w, i) =>
+            {
+                if (i == failAt) throw new InvalidOperationException("a bug while writing");
+                w.WriteStartObject();
+                w.WriteNumber("i", i);
+                w.WriteString("text", "é\"<'x'>");
+                w.WriteEndObject();
+            }).ToNode());
+        });
         registry.RegisterAlias("test_old_echo", "test_echo");
     }
 }

@@ -146,16 +146,37 @@ public sealed class FrameworkRpc : IRpcMethodGroup
         var subsystem = _subsystems.FirstOrDefault(s => s.Name == name)
             ?? throw RpcException.InvalidParams($"Subsystem '{name}' not found");
         JsonArray? config = await subsystem.WriteConfigAsync().ConfigureAwait(false);
-        if (config is null || withBatches) return config;
-        // Without with_batches, a nested array (entries meant to run as one batch) is spliced in place.
-        var flat = new JsonArray();
-        foreach (var entry in config)
+        if (config is null) return null;
+        // Streamed entry by entry; without with_batches a nested array (entries meant to run as one
+        // batch) is spliced in place.
+        return new ConfigEntries(config, withBatches).ToNode();
+    }
+
+    private sealed class ConfigEntries(JsonArray config, bool withBatches) : RpcStreamedResult
+    {
+        private const int PerPart = 64;
+
+        public override bool WriteNext(Utf8JsonWriter w, ref int position)
         {
-            if (entry is JsonArray batch)
-                foreach (var inner in batch) flat.Add(inner?.DeepClone());
-            else flat.Add(entry?.DeepClone());
+            if (position == 0) w.WriteStartArray();
+            int end = Math.Min(config.Count, position + PerPart);
+            for (; position < end; position++)
+            {
+                var entry = config[position];
+                if (entry is JsonArray batch && !withBatches)
+                    foreach (var inner in batch) Write(w, inner);
+                else Write(w, entry);
+            }
+            if (position < config.Count) return true;
+            w.WriteEndArray();
+            return false;
         }
-        return flat;
+
+        private static void Write(Utf8JsonWriter w, JsonNode? node)
+        {
+            if (node is null) w.WriteNullValue();
+            else node.WriteTo(w);
+        }
     }
 
     private async Task<JsonNode?> FrameworkGetReactors(JsonElement? parameters, CancellationToken cancellationToken)

@@ -94,6 +94,17 @@ public sealed class ListenAddress : IEquatable<ListenAddress>
         ["trsvcid"] = Trsvcid,
     };
 
+    /// <summary>The same members as ToJson, streamed.</summary>
+    public void WriteJson(System.Text.Json.Utf8JsonWriter w)
+    {
+        w.WriteStartObject();
+        w.WriteString("trtype", Trtype);
+        w.WriteString("adrfam", Adrfam);
+        w.WriteString("traddr", Traddr);
+        w.WriteString("trsvcid", Trsvcid);
+        w.WriteEndObject();
+    }
+
     public bool Equals(ListenAddress? other) =>
         other is not null &&
         string.Equals(Trtype, other.Trtype, StringComparison.OrdinalIgnoreCase) &&

@@ -1,8 +1,10 @@
 // The "nvmf" configuration subsystem (SPDK module/event/subsystems/nvmf nvmf_subsystem_write_config_json
 // + spdk_nvmf_tgt_write_config_json): the RPC calls that recreate the target, in replay order —
 // target options, transports, then per subsystem create, hosts, namespaces, listeners.
+using System.Text.Json;
 using System.Text.Json.Nodes;
 using Target.Core.Config;
+using Target.Core.Nvmf.Rpc;
 
 namespace Target.Core.Nvmf;
 
@@ -15,21 +17,34 @@ public sealed class NvmfConfigSubsystem : IConfigSubsystem
     public string Name => "nvmf";
     public IReadOnlyList<string> DependsOn { get; } = new[] { "bdev" };
 
-    public Task<JsonArray?> WriteConfigAsync() => _target.InvokeAsync<JsonArray?>(Write);
+    /// <summary>The state is copied on the main reactor (cheap: references and small arrays); the JSON
+    /// is built on the caller's thread, so thousands of subsystems do not hold the reactor up.</summary>
+    public async Task<JsonArray?> WriteConfigAsync()
+    {
+        var state = await _target.InvokeAsync(() =>
+        {
+            var transports = new List<JsonObject>();
+            foreach (var t in _target.Transports) transports.Add(t.DumpOptions());
+            var subsystems = new List<SubsystemView>();
+            foreach (var s in _target.Subsystems) subsystems.Add(SubsystemView.Of(s));
+            return (_target.ConfigParams, _target.MaxSubsystems, Crdt: (ushort[])_target.Crdt.Clone(), transports, subsystems);
+        }).ConfigureAwait(false);
+        return Write(state.ConfigParams, state.MaxSubsystems, state.Crdt, state.transports, state.subsystems);
+    }
 
     private static JsonObject Call(string method, JsonObject p) => new() { ["method"] = method, ["params"] = p };
 
-    private JsonArray Write()
+    private static JsonArray Write(JsonElement? configParams, uint maxSubsystems, ushort[] crdt, List<JsonObject> transports, List<SubsystemView> subsystems)
     {
         var a = new JsonArray();
-        JsonObject cfg = _target.ConfigParams is { } raw
+        JsonObject cfg = configParams is { } raw
             ? (JsonNode.Parse(raw.GetRawText()) as JsonObject ?? new JsonObject())
             : new JsonObject { ["discovery_filter"] = "match_any", ["admin_cmd_passthru"] = new JsonObject { ["identify_ctrlr"] = false } };
         a.Add(Call("nvmf_set_config", cfg));
-        a.Add(Call("nvmf_set_max_subsystems", new JsonObject { ["max_subsystems"] = _target.MaxSubsystems }));
-        a.Add(Call("nvmf_set_crdt", new JsonObject { ["crdt1"] = _target.Crdt[0], ["crdt2"] = _target.Crdt[1], ["crdt3"] = _target.Crdt[2] }));
-        foreach (var t in _target.Transports) a.Add(Call("nvmf_create_transport", t.DumpOptions()));
-        foreach (var s in _target.Subsystems)
+        a.Add(Call("nvmf_set_max_subsystems", new JsonObject { ["max_subsystems"] = maxSubsystems }));
+        a.Add(Call("nvmf_set_crdt", new JsonObject { ["crdt1"] = crdt[0], ["crdt2"] = crdt[1], ["crdt3"] = crdt[2] }));
+        foreach (var t in transports) a.Add(Call("nvmf_create_transport", t));
+        foreach (var s in subsystems)
         {
             if (!s.IsDiscovery)
             {
@@ -60,7 +75,7 @@ public sealed class NvmfConfigSubsystem : IConfigSubsystem
                 a.Add(Call("nvmf_subsystem_add_listener", new JsonObject
                 {
                     ["nqn"] = s.Nqn,
-                    ["listen_address"] = l.Address.ToJson(),
+                    ["listen_address"] = l.ToJson(),
                     ["secure_channel"] = false,
                 }));
             }

@@ -19,7 +19,9 @@ public sealed class TestRpcRegistry : IRpcRegistry
     public async Task<JsonNode?> CallAsync(string method, string? paramsJson = null)
     {
         JsonElement? p = paramsJson is null ? null : JsonDocument.Parse(paramsJson).RootElement.Clone();
-        return await _handlers[method](p, CancellationToken.None);
+        var result = await _handlers[method](p, CancellationToken.None);
+        // A streamed result is read as the client would read it: written out, then parsed.
+        return RpcStreamedResult.TryGet(result, out _) ? JsonNode.Parse(result!.ToJsonString()) : result;
     }
 
     /// <summary>Calls a method that must fail and returns its error.</summary>

@@ -75,7 +75,9 @@ internal sealed class FakeRegistry : IRpcRegistry
     public async Task<JsonNode?> Call(string method, string? json)
     {
         JsonElement? p = json is null ? null : JsonDocument.Parse(json).RootElement.Clone();
-        return await Methods[method].Handler(p, CancellationToken.None);
+        var result = await Methods[method].Handler(p, CancellationToken.None);
+        // A streamed result is read as the client would read it: written out, then parsed.
+        return RpcStreamedResult.TryGet(result, out _) ? JsonNode.Parse(result!.ToJsonString()) : result;
     }
 
     public async Task<RpcException> Fails(string method, string? json)

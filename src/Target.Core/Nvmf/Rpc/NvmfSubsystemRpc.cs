@@ -17,7 +17,7 @@ public sealed class NvmfSubsystemRpc : IRpcMethodGroup
     {
         registry.Register("nvmf_create_subsystem", RpcState.Runtime, (p, _) => _target.InvokeAsync(() => CreateAsync(p)));
         registry.Register("nvmf_delete_subsystem", RpcState.Runtime, (p, _) => _target.InvokeAsync(() => DeleteAsync(p)));
-        registry.Register("nvmf_get_subsystems", RpcState.Runtime, (p, _) => _target.InvokeAsync(() => Get(p)));
+        registry.Register("nvmf_get_subsystems", RpcState.Runtime, (p, _) => GetAsync(p));
         registry.Register("nvmf_subsystem_add_host", RpcState.Runtime, (p, _) => _target.InvokeAsync(() => AddHost(p)));
         registry.Register("nvmf_subsystem_remove_host", RpcState.Runtime, (p, _) => _target.InvokeAsync(() => RemoveHost(p)));
         registry.Register("nvmf_subsystem_allow_any_host", RpcState.Runtime, (p, _) => _target.InvokeAsync(() => AllowAnyHost(p)));
@@ -86,54 +86,27 @@ public sealed class NvmfSubsystemRpc : IRpcMethodGroup
         return true;
     }
 
-    private JsonNode? Get(JsonElement? parameters)
+    // The subsystems are copied on the main reactor (SubsystemView: references and small arrays) and
+    // the reply is written off it, streamed (issue 15).
+    private async Task<JsonNode?> GetAsync(JsonElement? parameters)
     {
         var p = NvmfRpcParams.Decode(parameters, "nqn", "tgt_name");
         string? nqn = p.OptionalString("nqn");
         NvmfRpcParams.CheckTarget(_target, p);
-        var result = new JsonArray();
-        if (nqn is not null)
+        var views = await _target.InvokeAsync(() =>
         {
-            var s = _target.FindSubsystem(nqn) ?? throw RpcException.Errno(Errno.ENODEV, "No such device");
-            result.Add(Dump(s));
-            return result;
-        }
-        foreach (var s in _target.Subsystems) result.Add(Dump(s));
-        return result;
-    }
-
-    internal static JsonObject Dump(Subsystem s)
-    {
-        var listen = new JsonArray();
-        foreach (var l in s.Listeners) listen.Add(l.Address.ToJson());
-        var hosts = new JsonArray();
-        foreach (var h in s.Hosts) hosts.Add(new JsonObject { ["nqn"] = h });
-        var o = new JsonObject
-        {
-            ["nqn"] = s.Nqn,
-            ["subtype"] = s.IsDiscovery ? "Discovery" : "NVMe",
-            ["listen_addresses"] = listen,
-            ["allow_any_host"] = s.AllowAnyHost,
-            ["hosts"] = hosts,
-        };
-        if (s.IsDiscovery) return o;
-        o["serial_number"] = s.SerialNumber;
-        o["model_number"] = s.ModelNumber;
-        o["max_namespaces"] = s.MaxNamespaces;
-        o["min_cntlid"] = s.MinCntlid;
-        o["max_cntlid"] = s.MaxCntlid;
-        var nss = new JsonArray();
-        foreach (var ns in s.Namespaces)
-        {
-            var n = new JsonObject { ["nsid"] = ns.Nsid, ["bdev_name"] = ns.BdevName, ["name"] = ns.BdevName };
-            if (!Namespace.IsZero(ns.Nguid)) n["nguid"] = Convert.ToHexString(ns.Nguid);
-            if (!Namespace.IsZero(ns.Eui64)) n["eui64"] = Convert.ToHexString(ns.Eui64);
-            if (ns.Uuid != Guid.Empty) n["uuid"] = ns.Uuid.ToString("D");
-            if (s.AnaReporting) n["anagrpid"] = ns.AnaGroupId;
-            nss.Add(n);
-        }
-        o["namespaces"] = nss;
-        return o;
+            if (nqn is not null)
+            {
+                var s = _target.FindSubsystem(nqn) ?? throw RpcException.Errno(Errno.ENODEV, "No such device");
+                return new[] { SubsystemView.Of(s) };
+            }
+            var all = _target.Subsystems;
+            var list = new SubsystemView[all.Count];
+            int i = 0;
+            foreach (var s in all) list[i++] = SubsystemView.Of(s);
+            return list;
+        }).ConfigureAwait(false);
+        return RpcStreamedResult.Array(views, SubsystemView.Write).ToNode();
     }
 
     private JsonNode? AddHost(JsonElement? parameters)
