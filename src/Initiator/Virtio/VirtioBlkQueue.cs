@@ -31,6 +31,7 @@ public sealed unsafe class VirtioBlkQueue
     private readonly VirtioBarWindow _notifyWindow;
     private readonly uint _notifyOffset;
     private readonly nint[] _functions;
+    private readonly VirtioBlkCallback?[] _callbacks;
     private readonly object?[] _contexts;
     private readonly bool[] _syncDone;
     private readonly VirtioBlkCompletion[] _syncCompletion;
@@ -54,6 +55,7 @@ public sealed unsafe class VirtioBlkQueue
         EventFd = eventFd;
         Vector = vector;
         _functions = new nint[vq.Size];
+        _callbacks = new VirtioBlkCallback?[vq.Size];
         _contexts = new object?[vq.Size];
         _syncDone = new bool[vq.Size];
         _syncCompletion = new VirtioBlkCompletion[vq.Size];
@@ -112,6 +114,25 @@ public sealed unsafe class VirtioBlkQueue
         return head;
     }
 
+    /// <summary>Submit with a delegate callback and a scatter list (or none).</summary>
+    public int Submit(VirtioBlkRequestType type, ulong sector, ReadOnlySpan<VirtqBuffer> data, VirtioBlkCallback onComplete, object? context)
+    {
+        int head = Place(type, sector, data);
+        if (head < 0) return head;
+        _callbacks[head] = onComplete;
+        _contexts[head] = context;
+        Publish(head);
+        return head;
+    }
+
+    /// <summary>Submit of one data buffer with a delegate callback.</summary>
+    public int Submit(VirtioBlkRequestType type, ulong sector, DmaBuffer data, VirtioBlkCallback onComplete, object? context)
+    {
+        Span<VirtqBuffer> seg = stackalloc VirtqBuffer[1];
+        seg[0] = new VirtqBuffer(data.Iova, (uint)data.Length, DeviceWrites(type));
+        return Submit(type, sector, data.IsEmpty ? seg.Slice(0, 0) : seg, onComplete, context);
+    }
+
     public static bool DeviceWrites(VirtioBlkRequestType type) => type is VirtioBlkRequestType.In or VirtioBlkRequestType.GetId or VirtioBlkRequestType.GetLifetime;
 
     private int Place(VirtioBlkRequestType type, ulong sector, ReadOnlySpan<VirtqBuffer> data)
@@ -166,10 +187,13 @@ public sealed unsafe class VirtioBlkQueue
     private void Complete(int head, in VirtioBlkCompletion c)
     {
         var fn = (delegate*<object?, in VirtioBlkCompletion, void>)_functions[head];
+        VirtioBlkCallback? cb = _callbacks[head];
         object? ctx = _contexts[head];
         _functions[head] = 0;
+        _callbacks[head] = null;
         _contexts[head] = null;
         if (fn != null) fn(ctx, in c);
+        else cb?.Invoke(ctx, in c);
     }
 
     /// <summary>Sleeps until the queue's MSI-X eventfd fires or <paramref name="timeoutMs"/> passes. False on timeout or without interrupts.</summary>
