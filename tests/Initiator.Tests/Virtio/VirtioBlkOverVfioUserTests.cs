@@ -33,7 +33,7 @@ public sealed class VirtioBlkOverVfioUserTests
         Assert.True(dev.HasFeature(VirtioFeatures.Version1));
         Assert.False(dev.HasFeature(VirtioFeatures.RingPacked));
         Assert.Equal(0UL, dev.NegotiatedFeatures & ~dev.DeviceFeatures);
-        Assert.Equal(ep.Capacity, dev.Config.Capacity);
+        Assert.Equal(BlkEndpoint.Capacity, dev.Config.Capacity);
         Assert.Equal(512u, dev.Config.BlockSize);
         Assert.Equal(ep.Queues, dev.QueueCount);
         Assert.True(dev.NotifyIsMapped, "the notify area should be a sparse-mmapped page");
