@@ -91,7 +91,8 @@ public sealed class VirtqueueRunner
                 if (r is null) break;
                 if (!Ring.TryPop(r.Chain, out RingFault fault))
                 {
-                    if (fault != RingFault.None) Fail(fault);
+                    if (fault == RingFault.RingUnmapped) NoteRingUnmapped();
+                    else if (fault != RingFault.None) Fail(fault);
                     break;
                 }
                 _free = r.NextFree;
@@ -126,6 +127,23 @@ public sealed class VirtqueueRunner
             _device.SignalQueue(Vector);
         }
     }
+
+    // Not a guest error by itself: between a DMA_UNMAP and the DMA_MAPs that follow (QEMU's PAM
+    // updates during SeaBIOS POST) a live ring is briefly unmapped. The queue waits for it.
+    private void NoteRingUnmapped()
+    {
+        RingUnmappedPolls++;
+        if (!_ringUnmappedLogged)
+        {
+            _ringUnmappedLogged = true;
+            Serilog.Log.Warning("virtio {Name}: queue {Index}: ring not in mapped guest memory; waiting for it", _device.Name, Index);
+        }
+    }
+
+    private bool _ringUnmappedLogged;
+
+    /// <summary>Polls that found the ring outside the DMA map.</summary>
+    public long RingUnmappedPolls { get; private set; }
 
     /// <summary>A broken ring: stop taking buffers and ask the driver for a reset.</summary>
     public void Fail(RingFault fault)

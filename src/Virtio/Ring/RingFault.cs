@@ -7,7 +7,10 @@ public enum RingFault : byte
 {
     None,
     // ---- queue faults
-    /// <summary>The ring itself is not in readable/writable guest memory.</summary>
+    /// <summary>
+    /// The ring itself is not in readable/writable guest memory. Reported by TryPop but not fatal for
+    /// a queue: the DMA map may be between an unmap and a remap; a failed used-ring write is.
+    /// </summary>
     RingUnmapped,
     /// <summary>avail.idx moved by more than the queue size since the device last looked.</summary>
     AvailIndexJump,
