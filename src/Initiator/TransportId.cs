@@ -10,8 +10,10 @@ public sealed class TransportId
 {
     public const string TrTypeTcp = "TCP";
     public const string TrTypeVfioUser = "VFIOUSER";
+    /// <summary>Not an SPDK trtype: a virtio-blk PCI device over vfio-user (traddr = the endpoint socket), for nvme_perf.</summary>
+    public const string TrTypeVfioUserVirtioBlk = "VFIOUSER-VIRTIO-BLK";
 
-    /// <summary>Upper-case transport type: TCP, VFIOUSER, RDMA, PCIE.</summary>
+    /// <summary>Upper-case transport type: TCP, VFIOUSER, VFIOUSER-VIRTIO-BLK, RDMA, PCIE.</summary>
     public string TrType { get; private set; } = TrTypeTcp;
     public string AdrFam { get; private set; } = "IPv4";
     public string TrAddr { get; private set; } = "";
@@ -23,6 +25,7 @@ public sealed class TransportId
 
     public bool IsTcp => TrType == TrTypeTcp;
     public bool IsVfioUser => TrType == TrTypeVfioUser;
+    public bool IsVfioUserVirtioBlk => TrType == TrTypeVfioUserVirtioBlk;
     public int Port => int.Parse(TrSvcId, NumberStyles.None, CultureInfo.InvariantCulture);
 
     public static TransportId Parse(string text)
@@ -44,6 +47,7 @@ public sealed class TransportId
                     {
                         "TCP" => TrTypeTcp,
                         "VFIOUSER" => TrTypeVfioUser,
+                        "VFIOUSER-VIRTIO-BLK" => TrTypeVfioUserVirtioBlk,
                         "RDMA" => "RDMA",
                         "PCIE" => "PCIE",
                         _ => throw new FormatException("unknown trtype '" + value + "'"),

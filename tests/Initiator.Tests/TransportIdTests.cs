@@ -40,6 +40,16 @@ public class TransportIdTests
         Assert.Equal("/var/run/vfio-user", v.TrAddr);
     }
 
+    [Fact]
+    public void RecognisesVirtioBlkOverVfioUser()
+    {
+        var v = TransportId.Parse("trtype:vfiouser-virtio-blk traddr:/var/tmp/ep/vfu.blk0");
+        Assert.True(v.IsVfioUserVirtioBlk);
+        Assert.False(v.IsVfioUser);
+        Assert.Equal("/var/tmp/ep/vfu.blk0", v.TrAddr);
+        Assert.Equal("VFIOUSER-VIRTIO-BLK (/var/tmp/ep/vfu.blk0)", v.ToString());
+    }
+
     [Theory]
     [InlineData("")]
     [InlineData("trtype:tcp")]

@@ -4,6 +4,7 @@
 // register_controllers / associate_workers_with_ns). NVMe/TCP goes through Target.Initiator;
 // VFIOUSER through the NvmeOverVfioUser driver, whose I/O queues all exist once it is connected.
 using Target.Initiator;
+using Target.Initiator.Virtio;
 using Target.Initiator.VfioUser;
 
 namespace Target.Perf;
@@ -100,6 +101,44 @@ public static class PerfAttach
         catch
         {
             ctrl.Dispose();
+            throw;
+        }
+    }
+
+    public static IDisposable VirtioBlk(TransportId target, PerfOptions options, List<PerfWorker> workers, int perQpairDepth)
+    {
+        int queues = workers.Count * options.QpairsPerNamespace;
+        ulong buffer = ((ulong)options.IoSize + 4095) & ~4095UL;
+        // A request takes three descriptors in a direct chain: ask for a ring three times the depth.
+        int ringSize = 256;
+        while (ringSize < 3 * perQpairDepth && ringSize < 32768) ringSize *= 2;
+        var hostOptions = new VirtioBlkHostOptions
+        {
+            Queues = queues,
+            QueueSize = ringSize,
+            DataBufferBytes = (ulong)queues * (ulong)perQpairDepth * buffer + (1 << 20),
+        };
+        var dev = VirtioBlkOverVfioUser.Connect(target.TrAddr, hostOptions);
+        try
+        {
+            Console.WriteLine("Attached to virtio-blk over vfio-user device at " + target.TrAddr + " (features " +
+                VirtioFeatures.Describe(dev.NegotiatedFeatures) + ", " + dev.QueueCount + " queue(s) of " + dev.Queue(0).Size + ")");
+            if (dev.QueueCount < queues)
+                throw new InvalidOperationException("device has " + dev.QueueCount + " request queue(s), " + queues + " needed");
+            var disk = new NamespaceInfo(1, (int)dev.Config.BlockSize, dev.Config.BlockCount);
+            CheckIoSize(options, disk, dev.Config.SizeMax == 0 ? 0 : (int)Math.Min(int.MaxValue, dev.Config.SizeMax));
+            int next = 0;
+            foreach (var worker in workers)
+            {
+                var qpairs = new PerfQpair[options.QpairsPerNamespace];
+                for (int i = 0; i < qpairs.Length; i++) qpairs[i] = new VirtioBlkPerfQpair(dev, dev.Queue(next++));
+                Associate(target, options, worker, disk, qpairs, qpairs[0].Depth + 1);
+            }
+            return dev;
+        }
+        catch
+        {
+            dev.Dispose();
             throw;
         }
     }

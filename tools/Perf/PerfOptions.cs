@@ -30,7 +30,8 @@ public sealed class PerfOptions
 
     public const string Usage =
 @"usage: nvme_perf -r 'trtype:tcp adrfam:IPv4 traddr:127.0.0.1 trsvcid:4420 subnqn:NQN' -q DEPTH -o BYTES -w PATTERN -t SECONDS [options]
- -r, --transport TRID   target (repeatable); trtype:tcp or trtype:VFIOUSER traddr:DIR [subnqn:NQN]; ns:N selects one namespace
+ -r, --transport TRID   target (repeatable); trtype:tcp or trtype:VFIOUSER traddr:DIR [subnqn:NQN]; ns:N selects one namespace;
+                        trtype:VFIOUSER-VIRTIO-BLK traddr:SOCKET (a virtio-blk endpoint, one disk)
  -q, --io-depth N       outstanding I/Os per namespace per core
  -o, --io-size BYTES    I/O size (a multiple of the block size)
  -w, --io-pattern P     read, write, randread, randwrite, rw, randrw

@@ -146,21 +146,18 @@ public sealed unsafe class PerfWorker
         }
         bool read = _options.ReadPercent == 100 || (_options.ReadPercent != 0 && (int)(NextRandom() % 100) < _options.ReadPercent);
         ulong lba = slot * ns.BlocksPerIo;
-        SubmissionEntry sqe = read
-            ? HostCommands.Read(ns.Info.Nsid, lba, ns.BlocksPerIo)
-            : HostCommands.Write(ns.Info.Nsid, lba, ns.BlocksPerIo);
         task.SubmitTicks = Stopwatch.GetTimestamp();
-        task.Qpair.Submit(in sqe, task, &OnComplete);
+        task.Qpair.Submit(task, read, lba, ns.BlocksPerIo);
     }
 
-    private static void OnComplete(object? context, in CompletionEntry cqe)
+    /// <summary>A task's I/O finished (called by its qpair's Poll): record it and submit the next.</summary>
+    public static void Complete(PerfTask task, bool success)
     {
-        var task = (PerfTask)context!;
         PerfWorker worker = task.Worker;
         PerfNamespace ns = task.Namespace;
         if (worker._stop) return;
         ns.Histogram.Record(Stopwatch.GetTimestamp() - task.SubmitTicks);
-        if (!cqe.NvmeStatus.IsSuccess) ns.Errors++;
+        if (!success) ns.Errors++;
         Volatile.Write(ref ns.Completed, ns.Completed + 1);
         if (worker._intervalTicks > 0) worker._waiting[worker._waitingCount++] = task;
         else worker.Submit(task);

@@ -32,6 +32,7 @@ try
     {
         if (target.IsTcp) controllers.Add(PerfAttach.Tcp(target, options, workers, perQpairDepth));
         else if (target.IsVfioUser) controllers.Add(PerfAttach.VfioUser(target, options, workers, perQpairDepth));
+        else if (target.IsVfioUserVirtioBlk) controllers.Add(PerfAttach.VirtioBlk(target, options, workers, perQpairDepth));
         else throw new InvalidOperationException("trtype " + target.TrType + " is not supported (" + target.TrAddr + ")");
     }
     Console.WriteLine("Initialization complete. Launching workers.");
@@ -67,7 +68,7 @@ try
     PerfReport.Print(workers, options.IoSize, options.LatencyDetail, Console.Out);
 }
 catch (Exception e) when (e is NvmeTransportException or NvmeCommandException or InvalidOperationException or TimeoutException
-    or IOException or NotSupportedException)
+    or IOException or NotSupportedException or Target.Initiator.Virtio.VirtioHostException)
 {
     Console.Error.WriteLine("nvme_perf: " + e.Message);
     exitCode = 1;

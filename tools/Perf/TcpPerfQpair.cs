@@ -21,8 +21,11 @@ public sealed unsafe class TcpPerfQpair : PerfQpair
         deviceAddress = (ulong)buffer.Address;
     }
 
-    public override void Submit(in SubmissionEntry sqe, PerfTask task, delegate*<object?, in CompletionEntry, void> onComplete) =>
-        _qpair.Submit(in sqe, task.BufferAddress, (uint)task.BufferLength, onComplete, task);
+    public override void Submit(PerfTask task, bool read, ulong lba, uint blocks)
+    {
+        SubmissionEntry sqe = NvmeCommand(task, read, lba, blocks);
+        _qpair.Submit(in sqe, task.BufferAddress, (uint)task.BufferLength, &OnNvmeComplete, task);
+    }
 
     public override int Poll() => _qpair.Poll();
 }

@@ -27,9 +27,10 @@ public sealed unsafe class VfioUserPerfQpair : PerfQpair
         deviceAddress = b.Iova;
     }
 
-    public override void Submit(in SubmissionEntry sqe, PerfTask task, delegate*<object?, in CompletionEntry, void> onComplete)
+    public override void Submit(PerfTask task, bool read, ulong lba, uint blocks)
     {
-        if (_queue.Submit(in sqe, task.BufferDeviceAddress, (uint)task.BufferLength, onComplete, task) < 0)
+        SubmissionEntry sqe = NvmeCommand(task, read, lba, blocks);
+        if (_queue.Submit(in sqe, task.BufferDeviceAddress, (uint)task.BufferLength, &OnNvmeComplete, task) < 0)
             throw new InvalidOperationException("vfio-user queue " + _queue.Qid + " is full");
     }
 
