@@ -111,21 +111,34 @@ append="console=ttyS0 panic=-1 quiet loglevel=4 rdinit=/init vt_kind=$kind vt_di
 [ $inflight = 0 ] || append="$append vt_inflight=1"
 
 start=$(date +%s.%N)
-# unshare --mount keeps the bind mounts private; `exec` keeps one PID from unshare to QEMU.
-unshare --mount --propagation private sh -c '
-  set -e
-  C=$1; shift; n=$1; shift
-  mount --rbind /dev "$C/dev"; mount -t proc proc "$C/proc"; mount --rbind /sys "$C/sys"
-  mount --bind /tmp "$C/tmp"
-  while [ "$n" -gt 0 ]; do mkdir -p "$C$1"; mount --bind "$1" "$C$1"; shift; n=$((n-1)); done
-  exec chroot "$C" "$@"
-' sh "$chroot_dir" "${#binds[@]}" "${binds[@]}" \
-  qemu-system-x86_64 -accel tcg -m 512 -smp 2 -nographic -no-reboot \
-    -machine q35,memory-backend=mem -object memory-backend-memfd,id=mem,size=512M,share=on \
-    "${biosopt[@]}" -kernel "$tmp/bzImage" -initrd "$tmp/initrd" \
-    -append "$append" -nic none "${devopt[@]}" \
-  </dev/null >"$log" 2>&1 &
-qpid=$!
+start_qemu() {
+  # unshare --mount keeps the bind mounts private; `exec` keeps one PID from unshare to QEMU.
+  unshare --mount --propagation private sh -c '
+    set -e
+    C=$1; shift; n=$1; shift
+    mount --rbind /dev "$C/dev"; mount -t proc proc "$C/proc"; mount --rbind /sys "$C/sys"
+    mount --bind /tmp "$C/tmp"
+    while [ "$n" -gt 0 ]; do mkdir -p "$C$1"; mount --bind "$1" "$C$1"; shift; n=$((n-1)); done
+    exec chroot "$C" "$@"
+  ' sh "$chroot_dir" "${#binds[@]}" "${binds[@]}" \
+    qemu-system-x86_64 -accel tcg -m 512 -smp 2 -nographic -no-reboot \
+      -machine q35,memory-backend=mem -object memory-backend-memfd,id=mem,size=512M,share=on \
+      "${biosopt[@]}" -kernel "$tmp/bzImage" -initrd "$tmp/initrd" \
+      -append "$append" -nic none "${devopt[@]}" \
+    </dev/null >"$log" 2>&1 &
+  qpid=$!
+}
+start_qemu
+# An endpoint whose previous VMM has just gone may take a moment to listen again: QEMU then fails
+# at once with "Connection refused". Start it again for up to 10 s (said in the output).
+retry_until=$(( $(date +%s) + 10 ))
+while :; do
+  sleep 1.5
+  kill -0 "$qpid" 2>/dev/null && break
+  grep -q 'Connection refused' "$log" && [ "$(date +%s)" -lt "$retry_until" ] || break
+  echo "run-virtio-guest.sh: an endpoint refused the connection (not listening again yet): starting QEMU again"
+  : > "$log"; start_qemu
+done
 
 # Runs a hotplug command once, when the guest asks for it.
 hook() {  # name cmd
