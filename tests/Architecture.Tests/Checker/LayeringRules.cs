@@ -5,6 +5,8 @@
 //   Bdev, Bdev.*  the bdev layer and bdev module projects: no Target.Core.Nvmf outside the adapter;
 //   Initiator     the host library: no transport project;
 //   VfioUser      the vfio-user protocol library: Target.Core only;
+//   Virtio        the virtio device models over vfio-user: Target.Core, VfioUser and Bdev only,
+//                 and only the app (the composition root) references it;
 //   src/**        no project under tests/ or tools/.
 // The name rules judge production projects (under src/) only: tests/Transports.Tcp.Tests is no
 // transport.
@@ -15,6 +17,9 @@ public static class LayeringRules
     public const string Core = "Target.Core";
     public const string Host = "Initiator";
     public const string VfioUserLibrary = "VfioUser";
+    public const string VirtioDevices = "Virtio";
+    public const string App = "Target.App";
+    public static readonly string[] VirtioAllowedReferences = [Core, VfioUserLibrary, "Bdev"];
     public const string NvmfNamespace = "Target.Core.Nvmf";
     public static readonly string[] Transports = ["Transports.*"];
     public static readonly string[] BdevLayer = ["Bdev", "Bdev.*"];
@@ -37,6 +42,8 @@ public static class LayeringRules
             .Concat(BdevAdapterListIsCurrent(model))
             .Concat(HostReferencesNoTransport(model))
             .Concat(VfioUserLibraryReferencesOnlyCore(model))
+            .Concat(VirtioReferencesOnlyCoreVfioUserBdev(model))
+            .Concat(OnlyAppReferencesVirtio(model))
             .Concat(SrcReferencesNoTestOrTool(model));
 
     public static IEnumerable<Violation> CoreReferencesNoProject(ArchitectureModel model)
@@ -102,6 +109,22 @@ public static class LayeringRules
             if (d.From == VfioUserLibrary && d.To != Core)
                 yield return new Violation(nameof(VfioUserLibraryReferencesOnlyCore), d.From,
                     $"references {d.To} ({d.Evidence}); the vfio-user library is used by transports and the host and depends on Target.Core only");
+    }
+
+    public static IEnumerable<Violation> VirtioReferencesOnlyCoreVfioUserBdev(ArchitectureModel model)
+    {
+        foreach (Dependency d in ProductionDependencies(model))
+            if (d.From == VirtioDevices && Array.IndexOf(VirtioAllowedReferences, d.To) < 0)
+                yield return new Violation(nameof(VirtioReferencesOnlyCoreVfioUserBdev), d.From,
+                    $"references {d.To} ({d.Evidence}); the virtio devices build on Target.Core, the vfio-user library and the bdev layer only");
+    }
+
+    public static IEnumerable<Violation> OnlyAppReferencesVirtio(ArchitectureModel model)
+    {
+        foreach (Dependency d in ProductionDependencies(model))
+            if (d.To == VirtioDevices && d.From != App && d.From != VirtioDevices)
+                yield return new Violation(nameof(OnlyAppReferencesVirtio), d.From,
+                    $"references {d.To} ({d.Evidence}); the virtio devices are a plugin that only the composition root names");
     }
 
     public static IEnumerable<Violation> SrcReferencesNoTestOrTool(ArchitectureModel model)
