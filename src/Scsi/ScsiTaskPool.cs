@@ -13,11 +13,9 @@ public sealed class ScsiTaskPool
     {
         _all = new ScsiTask[capacity];
         _free = new ScsiTask?[capacity];
-        for (int i = 0; i < capacity; i++)
-        {
-            _all[i] = new ScsiTask(this, maxSegments);
-            _free[i] = _all[capacity - 1 - i];
-        }
+        for (int i = 0; i < capacity; i++) _all[i] = new ScsiTask(this, maxSegments);
+        // LIFO: the first Take returns _all[0].
+        for (int i = 0; i < capacity; i++) _free[i] = _all[capacity - 1 - i];
         _freeCount = capacity;
         _stateCounts[(int)ScsiTaskState.Free] = capacity;
     }

@@ -26,6 +26,9 @@ public class LayeringTests
     public void VfioUser_library_references_only_core() => AssertNone(LayeringRules.VfioUserLibraryReferencesOnlyCore(Repo));
 
     [Fact]
+    public void Scsi_references_only_core_and_bdev() => AssertNone(LayeringRules.ScsiReferencesOnlyCoreAndBdev(Repo));
+
+    [Fact]
     public void Src_references_no_test_or_tool() => AssertNone(LayeringRules.SrcReferencesNoTestOrTool(Repo));
 
     // The rules above would pass vacuously on an empty model: make sure the model has substance.

@@ -5,6 +5,7 @@
 //   Bdev, Bdev.*  the bdev layer and bdev module projects: no Target.Core.Nvmf outside the adapter;
 //   Initiator     the host library: no transport project;
 //   VfioUser      the vfio-user protocol library: Target.Core only;
+//   Scsi          the SCSI layer (SPDK lib/scsi): Target.Core and Bdev only (no transport, no device model);
 //   src/**        no project under tests/ or tools/.
 // The name rules judge production projects (under src/) only: tests/Transports.Tcp.Tests is no
 // transport.
@@ -15,6 +16,7 @@ public static class LayeringRules
     public const string Core = "Target.Core";
     public const string Host = "Initiator";
     public const string VfioUserLibrary = "VfioUser";
+    public const string Scsi = "Scsi";
     public const string NvmfNamespace = "Target.Core.Nvmf";
     public static readonly string[] Transports = ["Transports.*"];
     public static readonly string[] BdevLayer = ["Bdev", "Bdev.*"];
@@ -37,6 +39,7 @@ public static class LayeringRules
             .Concat(BdevAdapterListIsCurrent(model))
             .Concat(HostReferencesNoTransport(model))
             .Concat(VfioUserLibraryReferencesOnlyCore(model))
+            .Concat(ScsiReferencesOnlyCoreAndBdev(model))
             .Concat(SrcReferencesNoTestOrTool(model));
 
     public static IEnumerable<Violation> CoreReferencesNoProject(ArchitectureModel model)
@@ -102,6 +105,14 @@ public static class LayeringRules
             if (d.From == VfioUserLibrary && d.To != Core)
                 yield return new Violation(nameof(VfioUserLibraryReferencesOnlyCore), d.From,
                     $"references {d.To} ({d.Evidence}); the vfio-user library is used by transports and the host and depends on Target.Core only");
+    }
+
+    public static IEnumerable<Violation> ScsiReferencesOnlyCoreAndBdev(ArchitectureModel model)
+    {
+        foreach (Dependency d in ProductionDependencies(model))
+            if (d.From == Scsi && d.To != Core && d.To != "Bdev")
+                yield return new Violation(nameof(ScsiReferencesOnlyCoreAndBdev), d.From,
+                    $"references {d.To} ({d.Evidence}); the SCSI layer serves transports (virtio-scsi, ...) and reaches storage through Bdev only");
     }
 
     public static IEnumerable<Violation> SrcReferencesNoTestOrTool(ArchitectureModel model)
