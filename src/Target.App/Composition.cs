@@ -16,6 +16,7 @@ using Target.Rpc;
 using Target.Rpc.Methods;
 using Target.Transports.Tcp;
 using Target.Transports.VfioUser;
+using Target.Virtio;
 
 namespace Target.App;
 
@@ -30,7 +31,8 @@ internal static class Composition
         .AddAioBdev()
         .AddNvmf()
         .AddTcpTransport()
-        .AddVfioUserTransport();
+        .AddVfioUserTransport()
+        .AddVirtioDevices();
 
     private static IServiceCollection AddFrameworkRpc(this IServiceCollection services)
     {

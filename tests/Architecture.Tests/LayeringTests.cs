@@ -29,6 +29,12 @@ public class LayeringTests
     public void Scsi_references_only_core_and_bdev() => AssertNone(LayeringRules.ScsiReferencesOnlyCoreAndBdev(Repo));
 
     [Fact]
+    public void Virtio_references_only_core_vfiouser_and_bdev() => AssertNone(LayeringRules.VirtioReferencesOnlyCoreVfioUserBdev(Repo));
+
+    [Fact]
+    public void Only_the_app_references_virtio() => AssertNone(LayeringRules.OnlyAppReferencesVirtio(Repo));
+
+    [Fact]
     public void Src_references_no_test_or_tool() => AssertNone(LayeringRules.SrcReferencesNoTestOrTool(Repo));
 
     // The rules above would pass vacuously on an empty model: make sure the model has substance.
@@ -38,6 +44,9 @@ public class LayeringTests
         Assert.Contains(Repo.Graph.Projects, p => p.Path == "src/Target.Core/Target.Core.csproj");
         Assert.Contains(Repo.Dependencies(), d => d.From == "Bdev" && d.To == "Target.Core" && d.Evidence.StartsWith("ProjectReference"));
         Assert.Contains(Repo.Dependencies(), d => d.From == "Bdev" && d.To == "Target.Core" && d.Evidence.StartsWith("assembly reference"));
+
+        Assert.Contains(Repo.Dependencies(), d => d.From == "Virtio" && d.To == "VfioUser");
+        Assert.Contains(Repo.Dependencies(), d => d.From == "Target.App" && d.To == "Virtio");
 
         AssemblyUsage bdev = Assert.Single(Repo.Assemblies, a => a.AssemblyName == "Bdev");
         Assert.Contains(bdev.TypeUsages["Target.Bdev.BdevNamespaceChannel"], u => u.IsIn(LayeringRules.NvmfNamespace));

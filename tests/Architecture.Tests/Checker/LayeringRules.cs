@@ -6,6 +6,8 @@
 //   Initiator     the host library: no transport project;
 //   VfioUser      the vfio-user protocol library: Target.Core only;
 //   Scsi          the SCSI layer (SPDK lib/scsi): Target.Core and Bdev only (no transport, no device model);
+//   Virtio        the virtio device models over vfio-user: Target.Core, VfioUser, Bdev and Scsi only,
+//                 and only the app (the composition root) references it;
 //   src/**        no project under tests/ or tools/.
 // The name rules judge production projects (under src/) only: tests/Transports.Tcp.Tests is no
 // transport.
@@ -17,6 +19,9 @@ public static class LayeringRules
     public const string Host = "Initiator";
     public const string VfioUserLibrary = "VfioUser";
     public const string Scsi = "Scsi";
+    public const string VirtioDevices = "Virtio";
+    public const string App = "Target.App";
+    public static readonly string[] VirtioAllowedReferences = [Core, VfioUserLibrary, "Bdev", Scsi];
     public const string NvmfNamespace = "Target.Core.Nvmf";
     public static readonly string[] Transports = ["Transports.*"];
     public static readonly string[] BdevLayer = ["Bdev", "Bdev.*"];
@@ -40,6 +45,8 @@ public static class LayeringRules
             .Concat(HostReferencesNoTransport(model))
             .Concat(VfioUserLibraryReferencesOnlyCore(model))
             .Concat(ScsiReferencesOnlyCoreAndBdev(model))
+            .Concat(VirtioReferencesOnlyCoreVfioUserBdev(model))
+            .Concat(OnlyAppReferencesVirtio(model))
             .Concat(SrcReferencesNoTestOrTool(model));
 
     public static IEnumerable<Violation> CoreReferencesNoProject(ArchitectureModel model)
@@ -113,6 +120,22 @@ public static class LayeringRules
             if (d.From == Scsi && d.To != Core && d.To != "Bdev")
                 yield return new Violation(nameof(ScsiReferencesOnlyCoreAndBdev), d.From,
                     $"references {d.To} ({d.Evidence}); the SCSI layer serves transports (virtio-scsi, ...) and reaches storage through Bdev only");
+    }
+
+    public static IEnumerable<Violation> VirtioReferencesOnlyCoreVfioUserBdev(ArchitectureModel model)
+    {
+        foreach (Dependency d in ProductionDependencies(model))
+            if (d.From == VirtioDevices && Array.IndexOf(VirtioAllowedReferences, d.To) < 0)
+                yield return new Violation(nameof(VirtioReferencesOnlyCoreVfioUserBdev), d.From,
+                    $"references {d.To} ({d.Evidence}); the virtio devices build on Target.Core, the vfio-user library, the bdev layer and the SCSI layer only");
+    }
+
+    public static IEnumerable<Violation> OnlyAppReferencesVirtio(ArchitectureModel model)
+    {
+        foreach (Dependency d in ProductionDependencies(model))
+            if (d.To == VirtioDevices && d.From != App && d.From != VirtioDevices)
+                yield return new Violation(nameof(OnlyAppReferencesVirtio), d.From,
+                    $"references {d.To} ({d.Evidence}); the virtio devices are a plugin that only the composition root names");
     }
 
     public static IEnumerable<Violation> SrcReferencesNoTestOrTool(ArchitectureModel model)

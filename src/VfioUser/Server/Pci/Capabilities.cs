@@ -61,3 +61,17 @@ public sealed record PcieCapability : PciCapability
     /// <summary>Offset of Device Capabilities 2 within the capability.</summary>
     public const int DeviceCapabilities2 = 0x24;
 }
+
+/// <summary>
+/// Vendor-specific (id 0x09): the bytes after the 2-byte header (cap_len first) as the device model
+/// lays them out. Unlike the standard capabilities it may appear more than once (virtio-pci lists
+/// four of them).
+/// </summary>
+public sealed record VendorCapability : PciCapability
+{
+    public const byte CapId = 0x09;
+    public override byte Id => CapId;
+    public override int Length => 2 + Body.Length;
+    /// <summary>Bytes from offset 2 of the capability on (byte 0 of Body is cap_len).</summary>
+    public required byte[] Body { get; init; }
+}

@@ -91,11 +91,11 @@ public sealed class ConfigSpace
         int previousNext = CapabilitiesPointerOffset;
         foreach (PciCapability cap in capabilities)
         {
-            if (_capOffsets.ContainsKey(cap.Id)) throw new ArgumentException("capability listed twice: " + cap.Id);
+            if (cap is not VendorCapability && _capOffsets.ContainsKey(cap.Id)) throw new ArgumentException("capability listed twice: " + cap.Id);
             if (pos + cap.Length > ConventionalSize) throw new ArgumentException("capabilities do not fit in 256 bytes");
             b[previousNext] = (byte)pos;
             b[pos] = cap.Id;
-            _capOffsets[cap.Id] = pos;
+            _capOffsets.TryAdd(cap.Id, pos);
             LayOut(cap, pos);
             previousNext = pos + 1;
             pos = (pos + cap.Length + 3) & ~3;
@@ -254,6 +254,9 @@ public sealed class ConfigSpace
                 SetMask(pos + PcieCapability.DeviceControl, 2, (ushort)(px.FlrCapable ? 0xFFFF : 0x7FFF));
                 BinaryPrimitives.WriteUInt32LittleEndian(c[PcieCapability.DeviceCapabilities2..], 1u << 4); // completion timeout disable supported
                 SetMask(pos + PcieCapability.DeviceCapabilities2 + 4, 2, 0x0010); // DevCtl2: completion timeout disable
+                break;
+            case VendorCapability v:
+                v.Body.CopyTo(c[2..]); // read-only: the driver never writes a vendor capability
                 break;
             default:
                 throw new ArgumentException("unsupported capability " + cap.GetType().Name);
