@@ -1066,6 +1066,42 @@ def build_parser():
     p = cmd('vfu_virtio_get_endpoints', 'List vfio-user virtio endpoints (ours; not in SPDK).', vfu_virtio_get_endpoints)
     p.add_argument('-n', '--name', help='Only this endpoint')
 
+    # vfio-user virtio-scsi endpoints (SPDK scripts/rpc.py + python/spdk/rpc/vfio_user.py):
+    # optional values that are 0/empty are not sent, as SPDK's; nothing is printed on success.
+    def vfu_virtio_create_scsi_endpoint(a):
+        params = {'name': a.name}
+        if a.cpumask:
+            params['cpumask'] = a.cpumask
+        if a.num_io_queues:
+            params['num_io_queues'] = a.num_io_queues
+        if a.qsize:
+            params['qsize'] = a.qsize
+        if a.packed_ring:
+            params['packed_ring'] = a.packed_ring
+        a.client.call(a.rpc_method, params)
+    p = cmd('vfu_virtio_create_scsi_endpoint', 'Create virtio-scsi endpoint.', vfu_virtio_create_scsi_endpoint)
+    p.add_argument('name', help='Name of the endpoint')
+    p.add_argument('--cpumask', help='CPU masks')
+    p.add_argument('--num-io-queues', help='number of IO vrings', type=int, default=0)
+    p.add_argument('--qsize', help='number of element for each vring', type=int, default=0)
+    p.add_argument('--packed-ring', action='store_true', help='Enable packed ring')
+
+    def vfu_virtio_scsi_add_target(a):
+        a.client.call(a.rpc_method, {'name': a.name, 'scsi_target_num': a.scsi_target_num,
+                                     'bdev_name': a.bdev_name})
+    p = cmd('vfu_virtio_scsi_add_target', 'Attach a block device to SCSI target of PCI endpoint.',
+            vfu_virtio_scsi_add_target)
+    p.add_argument('name', help='Name of the endpoint')
+    p.add_argument('--scsi-target-num', help='number of SCSI Target', type=int, required=True)
+    p.add_argument('--bdev-name', help='block device name', type=str, required=True)
+
+    def vfu_virtio_scsi_remove_target(a):
+        a.client.call(a.rpc_method, {'name': a.name, 'scsi_target_num': a.scsi_target_num})
+    p = cmd('vfu_virtio_scsi_remove_target', 'Remove the specified SCSI target of PCI endpoint.',
+            vfu_virtio_scsi_remove_target)
+    p.add_argument('name', help='Name of the endpoint')
+    p.add_argument('--scsi-target-num', help='number of SCSI Target', type=int, required=True)
+
     cmd_parsers = sub.choices
     return parser
 

@@ -3,6 +3,7 @@
 using Microsoft.Extensions.DependencyInjection;
 using Target.Core.Plugins;
 using Target.Virtio.Rpc;
+using Target.Virtio.Scsi;
 
 namespace Target.Virtio;
 
@@ -11,6 +12,7 @@ public static class VirtioServiceCollectionExtensions
     public static IServiceCollection AddVirtioDevices(this IServiceCollection services) => services
         .AddSingleton<VfuTarget>()
         .AddRpcMethodGroup<VirtioRpc>()
+        .AddRpcMethodGroup<VirtioScsiRpc>()
         .AddConfigSubsystem<VirtioConfigSubsystem>()
         .AddLogFlag(VirtioLog.Flag);
 }

@@ -22,7 +22,8 @@ public class CheckerTests
             .Project("src/Initiator/Initiator.csproj", "src/Target.Core/Target.Core.csproj", "src/Transports.Tcp/Transports.Tcp.csproj")
             .Project("src/Bdev/Bdev.csproj", "src/Target.Core/Target.Core.csproj", "tools/Perf/Perf.csproj")
             .Project("tools/Perf/Perf.csproj", "src/Initiator/Initiator.csproj")
-            .Project("tests/Bdev.Tests/Bdev.Tests.csproj", "src/Bdev/Bdev.csproj");
+            .Project("tests/Bdev.Tests/Bdev.Tests.csproj", "src/Bdev/Bdev.csproj")
+            .Project("src/Scsi/Scsi.csproj", "src/Target.Core/Target.Core.csproj", "src/Bdev/Bdev.csproj", "src/Transports.Tcp/Transports.Tcp.csproj");
         var model = new ArchitectureModel(ProjectGraph.Load(repo.Root), []);
 
         Violation core = Assert.Single(LayeringRules.CoreReferencesNoProject(model));
@@ -40,6 +41,10 @@ public class CheckerTests
         Violation vfio = Assert.Single(LayeringRules.VfioUserLibraryReferencesOnlyCore(model));
         Assert.Contains("Initiator", vfio.Detail);
 
+        Violation scsi = Assert.Single(LayeringRules.ScsiReferencesOnlyCoreAndBdev(model));
+        Assert.Equal("Scsi", scsi.Offender);
+        Assert.Contains("Transports.Tcp", scsi.Detail);
+
         Violation src = Assert.Single(LayeringRules.SrcReferencesNoTestOrTool(model));
         Assert.Equal("Bdev", src.Offender);
         Assert.Contains("tools/Perf/Perf.csproj", src.Detail);
@@ -55,6 +60,7 @@ public class CheckerTests
             .Project("src/Transports.VfioUser/Transports.VfioUser.csproj", "src/Target.Core/Target.Core.csproj", "src/VfioUser/VfioUser.csproj")
             .Project("src/Initiator/Initiator.csproj", "src/Target.Core/Target.Core.csproj", "src/VfioUser/VfioUser.csproj")
             .Project("src/Bdev/Bdev.csproj", "src/Target.Core/Target.Core.csproj")
+            .Project("src/Scsi/Scsi.csproj", "src/Target.Core/Target.Core.csproj", "src/Bdev/Bdev.csproj")
             .Project("tests/Bdev.Tests/Bdev.Tests.csproj", "src/Bdev/Bdev.csproj", "tools/Perf/Perf.csproj")
             .Project("tests/Transports.Tcp.Tests/Transports.Tcp.Tests.csproj", "src/Transports.Tcp/Transports.Tcp.csproj", "src/Bdev/Bdev.csproj")
             .Project("tools/Perf/Perf.csproj", "src/Initiator/Initiator.csproj");

@@ -26,6 +26,9 @@ public class LayeringTests
     public void VfioUser_library_references_only_core() => AssertNone(LayeringRules.VfioUserLibraryReferencesOnlyCore(Repo));
 
     [Fact]
+    public void Scsi_references_only_core_and_bdev() => AssertNone(LayeringRules.ScsiReferencesOnlyCoreAndBdev(Repo));
+
+    [Fact]
     public void Virtio_references_only_core_vfiouser_and_bdev() => AssertNone(LayeringRules.VirtioReferencesOnlyCoreVfioUserBdev(Repo));
 
     [Fact]

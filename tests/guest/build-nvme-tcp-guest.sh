@@ -5,8 +5,9 @@
 # Debian 12), fetched with `apt-get download` and unpacked with `dpkg -x` (never installed).
 # The initramfs holds busybox-static, the modules for NVMe/TCP (nvme-core, nvme-fabrics,
 # nvme-tcp, crc32c), NVMe/PCI (nvme, nvme-core; used by the vfio-user guest), nvmet-tcp + brd
-# (a Linux target for self-checks), virtio-net and
-# virtio-pci with their dependencies, and /init (tests/guest/guest-init.sh).
+# (a Linux target for self-checks), virtio-net, virtio-blk, virtio-scsi + sd_mod and
+# virtio-pci with their dependencies, and /init (tests/guest/guest-init.sh; guest-init-virtio.sh
+# for the virtio guests).
 #
 # Usage: build-nvme-tcp-guest.sh [--cache-root DIR] [--rebuild]
 #   --cache-root DIR  default $NVMF_GUEST_CACHE or /var/cache/nvmf-target-guest
@@ -18,7 +19,7 @@ set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 # Bump when the initramfs contents change (module lists, layout): older caches are rebuilt.
-recipe=4
+recipe=6
 cache_root=${NVMF_GUEST_CACHE:-/var/cache/nvmf-target-guest}
 rebuild=0
 while [ $# -gt 0 ]; do
@@ -181,6 +182,10 @@ copy_list tcp crc32c_generic crc32c_intel libcrc32c crct10dif_generic crc64_rock
 copy_list pci crct10dif_generic crc64_rocksoft_generic nvme_core nvme
 # A Linux kernel NVMe/TCP *target* (nvmet-tcp on a RAM disk): a known-good peer for checking
 # the guest scripts themselves (run-linux-nvmet-guest.sh).
+# virtio-blk / virtio-scsi guests (run-virtio-guest.sh): /dev/vdX, and /dev/sdX through sd_mod
+# (whose T10 PI helpers want the crc algorithms, as nvme-core's do).
+copy_list vblk virtio_pci virtio_blk
+copy_list vscsi crct10dif_generic crc64_rocksoft_generic virtio_pci virtio_scsi sd_mod
 copy_list nvmet crc32c_generic crc32c_intel libcrc32c crct10dif_generic crc64_rocksoft_generic configfs brd nvmet nvmet_tcp
 
 cp /bin/busybox "$R/bin/busybox"
@@ -193,6 +198,7 @@ if ! gcc -static -O2 -o "$R/bin/nvme-disc" "$here/nvme-disc.c" 2>"$work/gcc.err"
   cat "$work/gcc.err" >&2; log "could not build nvme-disc (libc6-dev missing?): run tests/guest/install-deps.sh"; exit 1
 fi
 log "built nvme-disc (discovery log page reader)"
+gcc -static -O2 -o "$R/bin/blk-zeroout" "$here/blk-zeroout.c" 2>"$work/gcc.err" || { cat "$work/gcc.err" >&2; exit 1; }
 mknod -m 600 "$R/dev/console" c 5 1 2>/dev/null || true
 mknod -m 666 "$R/dev/null" c 1 3 2>/dev/null || true
 echo "$krel" > "$R/etc/kernel-release"

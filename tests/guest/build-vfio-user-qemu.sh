@@ -27,7 +27,9 @@ recipe=1
 prefix="$cache_root/vfio-user-qemu-trixie"
 max_age=${APT_LISTS_MAX_AGE:-86400}
 
-is_current() { [ -x "$1/usr/bin/qemu-system-x86_64" ] && grep -q "^recipe=$recipe\$" "$1/.complete" 2>/dev/null; }
+# qboot.rom (the firmware without storage drivers the virtio guests also boot with) comes from
+# qemu-system-data, which qemu-system-x86 depends on; SeaBIOS's bios-256k.bin from seabios.
+is_current() { [ -x "$1/usr/bin/qemu-system-x86_64" ] && [ -f "$1/usr/share/qemu/qboot.rom" ] && grep -q "^recipe=$recipe\$" "$1/.complete" 2>/dev/null; }
 # Runs a command in chroot $1 with /proc, /dev, /sys mounted privately (unshare --mount), bounded.
 in_chroot() {
   local c=$1; shift
@@ -136,6 +138,9 @@ qv=$(chroot "$work" qemu-system-x86_64 --version | head -1)
 log "installed: $qv"
 chroot "$work" qemu-system-x86_64 -device help 2>/dev/null | grep -q '"vfio-user-pci"' \
   || { log "this QEMU has no vfio-user-pci device"; exit 1; }
+for f in /usr/share/qemu/qboot.rom /usr/share/seabios/bios-256k.bin; do
+  [ -f "$work$f" ] || { log "the chroot has no $f (qemu-system-data / seabios not installed?)"; exit 1; }
+done
 pv=$(qemu_version "$work")
 [ -n "$pv" ] || { log "qemu-system-x86 is not installed in the chroot"; exit 1; }
 printf 'recipe=%s\nqemu=%s\npackage=qemu-system-x86 %s\n' "$recipe" "$qv" "$pv" > "$work/.complete"

@@ -14,6 +14,13 @@ public interface IVirtqueueHandler
     /// <summary>Every poll of the queue (retries of requests that found no resources). Returns work done.</summary>
     int Poll() => 0;
 
+    /// <summary>
+    /// False: the runner leaves available buffers in the ring and the handler takes one when it has
+    /// something to put in it (VirtqueueRunner.TryTake), e.g. virtio-scsi's event queue, whose
+    /// buffers would otherwise stay in flight and hold up reset and quiesce.
+    /// </summary>
+    bool PopsEachPoll => true;
+
     /// <summary>The queue stopped (reset); no more requests come.</summary>
     void Stop() { }
 }

@@ -26,6 +26,7 @@ public sealed class VirtqueueRunner
     private bool _stopped;
     private long _stopDeadline;
     private Action<VirtqueueRunner>? _onStopped;
+    private readonly bool _popsEachPoll;
 
     internal VirtqueueRunner(VirtioPciDevice device, int index, Reactor reactor, IGuestMemory memory, IVirtqueue ring, IVirtqueueHandler handler, ushort vector)
     {
@@ -36,6 +37,7 @@ public sealed class VirtqueueRunner
         Ring = ring;
         Handler = handler;
         Vector = vector;
+        _popsEachPoll = handler.PopsEachPoll;
         _requests = new VirtqueueRequest[ring.Size];
         for (int i = _requests.Length - 1; i >= 0; i--)
         {
@@ -82,7 +84,7 @@ public sealed class VirtqueueRunner
     {
         if (_stopped) return 0;
         int work = Handler.Poll();
-        if (!_stopping && Fault == RingFault.None && !_device.Quiesced)
+        if (_popsEachPoll && !_stopping && Fault == RingFault.None && !_device.Quiesced)
         {
             Ring.SuppressKicks();
             for (int i = 0; i < PopBudget; i++)
@@ -105,6 +107,25 @@ public sealed class VirtqueueRunner
         }
         FlushUsed();
         return work;
+    }
+
+    /// <summary>For a handler that does not pop each poll: takes one available buffer, or null. Queue reactor only.</summary>
+    public VirtqueueRequest? TryTake()
+    {
+        if (_stopping || _stopped || Fault != RingFault.None || _device.Quiesced) return null;
+        VirtqueueRequest? r = _free;
+        if (r is null) return null;
+        if (!Ring.TryPop(r.Chain, out RingFault fault))
+        {
+            if (fault == RingFault.RingUnmapped) NoteRingUnmapped();
+            else if (fault != RingFault.None) Fail(fault);
+            return null;
+        }
+        _free = r.NextFree;
+        r.InFlight = true;
+        InFlight++;
+        Requests++;
+        return r;
     }
 
     /// <summary>Returns <paramref name="request"/> to the driver with <paramref name="written"/> bytes written. Queue reactor only.</summary>

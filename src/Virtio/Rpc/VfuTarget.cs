@@ -105,7 +105,7 @@ public sealed class VfuTarget
         }
     }
 
-    private Reactor[]? SelectReactors(string? cpumask)
+    internal Reactor[]? SelectReactors(string? cpumask)
     {
         if (string.IsNullOrEmpty(cpumask)) return Reactors.All.ToArray();
         IReadOnlyList<int> cores;
@@ -120,6 +120,15 @@ public sealed class VfuTarget
             foreach (Reactor r in Reactors.All)
                 if (r.Lcore == c) list.Add(r);
         return list.Count == 0 ? null : list.ToArray();
+    }
+
+    /// <summary>Registers an endpoint another device type created (virtio-scsi). Main reactor; false when the name is taken.</summary>
+    internal bool AddEndpoint(VirtioEndpoint ep)
+    {
+        Reactors.Main.AssertCurrent();
+        if (!_endpoints.TryAdd(ep.Name, ep)) return false;
+        _order.Add(ep);
+        return true;
     }
 
     /// <summary>vfu_virtio_delete_endpoint (main reactor). 0 or -ENOENT.</summary>

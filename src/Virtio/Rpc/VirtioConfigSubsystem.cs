@@ -3,6 +3,7 @@
 // bdev subsystem has recreated their bdevs.
 using System.Text.Json.Nodes;
 using Target.Core.Config;
+using Target.Virtio.Scsi;
 
 namespace Target.Virtio.Rpc;
 
@@ -23,6 +24,11 @@ public sealed class VirtioConfigSubsystem : IConfigSubsystem
             config.Add(new JsonObject { ["method"] = "vfu_tgt_set_base_path", ["params"] = new JsonObject { ["path"] = path } });
         foreach (VirtioEndpoint ep in _target.Endpoints)
         {
+            if (ep.Scsi is not null)
+            {
+                VirtioScsiRpc.WriteConfig(ep, config);
+                continue;
+            }
             if (ep.Blk is null) continue;
             config.Add(new JsonObject
             {

@@ -4,6 +4,7 @@ using System.Text.Json.Nodes;
 using Target.Core.Reactors;
 using Target.Virtio.Blk;
 using Target.Virtio.Pci;
+using Target.Virtio.Scsi;
 using Target.VfioUser.Server;
 
 namespace Target.Virtio.Rpc;
@@ -11,7 +12,7 @@ namespace Target.Virtio.Rpc;
 public sealed class VirtioEndpoint
 {
     internal VirtioEndpoint(string name, string type, string cpumask, int numQueues, ushort qsize, bool packedRing,
-        VirtioPciDevice device, Endpoint endpoint, VirtioBlkDevice? blk)
+        VirtioPciDevice device, Endpoint endpoint, VirtioBlkDevice? blk, VirtioScsiDevice? scsi = null)
     {
         Name = name;
         Type = type;
@@ -22,10 +23,11 @@ public sealed class VirtioEndpoint
         Device = device;
         Endpoint = endpoint;
         Blk = blk;
+        Scsi = scsi;
     }
 
     public string Name { get; }
-    /// <summary>"virtio_blk" (SPDK's endpoint type name).</summary>
+    /// <summary>"virtio_blk" or "virtio_scsi" (SPDK's endpoint type names).</summary>
     public string Type { get; }
     /// <summary>The cpumask as hex (SPDK's spdk_cpuset_fmt form).</summary>
     public string Cpumask { get; }
@@ -35,6 +37,7 @@ public sealed class VirtioEndpoint
     public VirtioPciDevice Device { get; }
     public Endpoint Endpoint { get; }
     public VirtioBlkDevice? Blk { get; }
+    public VirtioScsiDevice? Scsi { get; }
     public string SocketPath => Endpoint.SocketPath;
 
     /// <summary>Endpoint reactor: connection facts; the rest is plain fields.</summary>
@@ -70,6 +73,7 @@ public sealed class VirtioEndpoint
         catch (Exception e) { Serilog.Log.Warning("virtio {Name}: stopping the endpoint failed: {Error}", Name, e.Message); }
         try { if (File.Exists(SocketPath)) File.Delete(SocketPath); } catch (IOException) { }
         await main.InvokeAsync(() => Blk?.Close());
+        if (Scsi is not null) await main.InvokeAsync(Scsi.DestroyAsync);
         Device.Dispose();
     }
 }

@@ -5,7 +5,8 @@
 //   Bdev, Bdev.*  the bdev layer and bdev module projects: no Target.Core.Nvmf outside the adapter;
 //   Initiator     the host library: no transport project;
 //   VfioUser      the vfio-user protocol library: Target.Core only;
-//   Virtio        the virtio device models over vfio-user: Target.Core, VfioUser and Bdev only,
+//   Scsi          the SCSI layer (SPDK lib/scsi): Target.Core and Bdev only (no transport, no device model);
+//   Virtio        the virtio device models over vfio-user: Target.Core, VfioUser, Bdev and Scsi only,
 //                 and only the app (the composition root) references it;
 //   src/**        no project under tests/ or tools/.
 // The name rules judge production projects (under src/) only: tests/Transports.Tcp.Tests is no
@@ -17,9 +18,10 @@ public static class LayeringRules
     public const string Core = "Target.Core";
     public const string Host = "Initiator";
     public const string VfioUserLibrary = "VfioUser";
+    public const string Scsi = "Scsi";
     public const string VirtioDevices = "Virtio";
     public const string App = "Target.App";
-    public static readonly string[] VirtioAllowedReferences = [Core, VfioUserLibrary, "Bdev"];
+    public static readonly string[] VirtioAllowedReferences = [Core, VfioUserLibrary, "Bdev", Scsi];
     public const string NvmfNamespace = "Target.Core.Nvmf";
     public static readonly string[] Transports = ["Transports.*"];
     public static readonly string[] BdevLayer = ["Bdev", "Bdev.*"];
@@ -42,6 +44,7 @@ public static class LayeringRules
             .Concat(BdevAdapterListIsCurrent(model))
             .Concat(HostReferencesNoTransport(model))
             .Concat(VfioUserLibraryReferencesOnlyCore(model))
+            .Concat(ScsiReferencesOnlyCoreAndBdev(model))
             .Concat(VirtioReferencesOnlyCoreVfioUserBdev(model))
             .Concat(OnlyAppReferencesVirtio(model))
             .Concat(SrcReferencesNoTestOrTool(model));
@@ -111,12 +114,20 @@ public static class LayeringRules
                     $"references {d.To} ({d.Evidence}); the vfio-user library is used by transports and the host and depends on Target.Core only");
     }
 
+    public static IEnumerable<Violation> ScsiReferencesOnlyCoreAndBdev(ArchitectureModel model)
+    {
+        foreach (Dependency d in ProductionDependencies(model))
+            if (d.From == Scsi && d.To != Core && d.To != "Bdev")
+                yield return new Violation(nameof(ScsiReferencesOnlyCoreAndBdev), d.From,
+                    $"references {d.To} ({d.Evidence}); the SCSI layer serves transports (virtio-scsi, ...) and reaches storage through Bdev only");
+    }
+
     public static IEnumerable<Violation> VirtioReferencesOnlyCoreVfioUserBdev(ArchitectureModel model)
     {
         foreach (Dependency d in ProductionDependencies(model))
             if (d.From == VirtioDevices && Array.IndexOf(VirtioAllowedReferences, d.To) < 0)
                 yield return new Violation(nameof(VirtioReferencesOnlyCoreVfioUserBdev), d.From,
-                    $"references {d.To} ({d.Evidence}); the virtio devices build on Target.Core, the vfio-user library and the bdev layer only");
+                    $"references {d.To} ({d.Evidence}); the virtio devices build on Target.Core, the vfio-user library, the bdev layer and the SCSI layer only");
     }
 
     public static IEnumerable<Violation> OnlyAppReferencesVirtio(ArchitectureModel model)

@@ -26,6 +26,7 @@ public sealed class VirtioHarness : IDisposable
         Null = new NullBdevModule(Bdevs);
         Target = new VfuTarget(Reactors, Bdevs);
         new VirtioRpc(Target).Register(new Registry(_methods));
+        new Target.Virtio.Scsi.VirtioScsiRpc(Target).Register(new Registry(_methods));
         Call("vfu_tgt_set_base_path", new JsonObject { ["path"] = Directory });
     }
 
