@@ -166,7 +166,8 @@ internal sealed unsafe class TcpPollGroup : ITransportPollGroup
                 if (q is null) continue;
                 work++;
                 if ((events & Libc.EPOLLOUT) != 0 && q.HasPendingSends) MarkDirty(q);
-                if ((events & (Libc.EPOLLIN | Libc.EPOLLERR | Libc.EPOLLHUP | Libc.EPOLLRDHUP)) != 0 && !q.InReadList) ReadFrom(q);
+                const uint hangUp = Libc.EPOLLERR | Libc.EPOLLHUP | Libc.EPOLLRDHUP;
+                if ((events & (Libc.EPOLLIN | hangUp)) != 0) ReadFrom(q, (events & hangUp) != 0);
             }
         }
         // Everything this poll (and the completions since the last one) queued leaves in one sendmsg per connection.
@@ -175,9 +176,9 @@ internal sealed unsafe class TcpPollGroup : ITransportPollGroup
     }
 
     /// <summary>Reads a ready connection; keeps it on the read list when it may hold more (edge-triggered: no new event comes).</summary>
-    private void ReadFrom(TcpQpair q)
+    private void ReadFrom(TcpQpair q, bool hangUp = false)
     {
-        q.OnReadable();
+        q.OnReadable(hangUp);
         if (!q.MoreToRead || q.InReadList) return;
         q.InReadList = true;
         if (_readCount == _readList.Length)

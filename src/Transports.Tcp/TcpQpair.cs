@@ -63,6 +63,8 @@ internal sealed unsafe class TcpQpair : Qpair
     private uint _payloadCrc;
     private int _digestGot;
     private uint _digestValue;
+    /// <summary>epoll reported a hang-up: read to the end of the stream from now on.</summary>
+    private bool _hangUpSeen;
     /// <summary>R2T slot of the H2CData whose payload is being received.</summary>
     private int _payloadSlot;
 
@@ -161,13 +163,15 @@ internal sealed unsafe class TcpQpair : Qpair
     /// <summary>
     /// Reads and processes what the socket has: one recv, more only while each fills what it was
     /// offered (a short read means the socket is drained; the edge-triggered epoll set reports the
-    /// next arrival). Sets <see cref="MoreToRead"/> when it stopped at the per-poll limit with the
-    /// socket possibly still holding data. Returns work done.
+    /// next arrival). After a hang-up event it reads on to the end of the stream: the peer's FIN
+    /// came with that event's data and no further edge will report it. Sets <see cref="MoreToRead"/>
+    /// when it stopped at the per-poll limit with the socket possibly still holding data. Returns work done.
     /// </summary>
-    internal int OnReadable()
+    internal int OnReadable(bool hangUp = false)
     {
         int work = 0;
         MoreToRead = false;
+        _hangUpSeen |= hangUp;
         for (int calls = 0; _recvState != TcpRecvState.Closed; calls++)
         {
             if (calls == MaxRecvCallsPerPoll) { MoreToRead = true; break; }
@@ -184,7 +188,7 @@ internal sealed unsafe class TcpQpair : Qpair
                     _payloadDst += n;
                     _payloadLeft -= (uint)n;
                     if (_payloadLeft == 0 && _pdu.DataDigestLength == 0) OnPayloadDone();
-                    if ((nuint)n < asked) break;
+                    if ((nuint)n < asked && !_hangUpSeen) break;
                     continue;
                 }
             }
@@ -199,7 +203,7 @@ internal sealed unsafe class TcpQpair : Qpair
                     work++;
                     _rend += (int)n;
                     Parse();
-                    if ((nuint)n < asked) break;
+                    if ((nuint)n < asked && !_hangUpSeen) break;
                     continue;
                 }
             }
