@@ -22,7 +22,6 @@ internal sealed unsafe class TcpRequest : Request
     }
 
     public ushort Index { get; }
-    public ushort Ttag => (ushort)(Index + 1);
     public byte* IcdSlot { get; }
     public int IcdCapacity { get; }
     public byte* PduArea { get; }

@@ -62,7 +62,7 @@ public class LinuxNvmeTcpHostTests
         var maxr2t = Regex.Matches(t.Output, @"ICReq pfv \d+ hpda \d+ header digest \w+ data digest \w+ maxr2t (\d+)")
             .Select(m => uint.Parse(m.Groups[1].Value)).Distinct().ToList();
         Assert.True(maxr2t.Count > 0, "no ICReq logged with -L nvmf_tcp:\n" + t.Output);
-        Console.WriteLine($"Linux NVMe/TCP host ICReq MAXR2T (0's based): {string.Join(",", maxr2t)}");
+        TestContext.Current.TestOutputHelper?.WriteLine($"Linux NVMe/TCP host ICReq MAXR2T (0's based): {string.Join(",", maxr2t)}");
         long r2ts = 0, r2tCommands = 0;
         using (var stats = JsonDocument.Parse(await RpcPy.OkAsync(t.RpcSocket, "nvmf_get_stats")))
         {
@@ -76,7 +76,7 @@ public class LinuxNvmeTcpHostTests
         }
         // The 64 KiB, 132 KiB, 1 MiB and 128 KiB patterns go by R2T (4 KiB ones in-capsule); the last
         // three need 3, 16 and 2 R2Ts of 64 KiB (at least 2 each, however the kernel splits 1 MiB).
-        Console.WriteLine($"R2Ts sent: {r2ts} for {r2tCommands} write commands");
+        TestContext.Current.TestOutputHelper?.WriteLine($"R2Ts sent: {r2ts} for {r2tCommands} write commands");
         Assert.True(r2tCommands >= 4, $"{r2tCommands} commands got R2Ts");
         Assert.True(r2ts >= r2tCommands + 3, $"{r2ts} R2Ts for {r2tCommands} commands: the large writes did not take several R2Ts each");
     }
