@@ -17,9 +17,10 @@ internal sealed unsafe class HostRequest
     public uint Length;
     /// <summary>C2H: bytes received so far (in order). H2C: bytes sent so far (in-capsule or H2CData).</summary>
     public uint Transferred;
-    /// <summary>Current R2T: transfer tag and bytes still to send for it.</summary>
-    public ushort Ttag;
-    public uint R2tRemaining;
+    /// <summary>R2Ts received whose data is not all sent yet (at most MAXR2T + 1).</summary>
+    public int R2tsActive;
+    /// <summary>End of the ranges R2Ts asked for so far: the next R2T must start here.</summary>
+    public uint R2tEnd;
     /// <summary>A C2HData data digest did not match: report Data Transfer Error at completion.</summary>
     public bool DataDigestError;
     /// <summary>Exempt from the command timeout (Async Event Requests wait indefinitely).</summary>
@@ -28,6 +29,4 @@ internal sealed unsafe class HostRequest
     public delegate*<object?, in CompletionEntry, void> Function;
     public CommandCallback? Callback;
     public object? Context;
-    /// <summary>Intrusive link of the H2C send queue.</summary>
-    public HostRequest? NextPending;
 }

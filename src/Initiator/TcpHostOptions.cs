@@ -26,6 +26,9 @@ public sealed class TcpHostOptions
     public TimeSpan ConnectTimeout { get; set; } = TimeSpan.FromSeconds(10);
     /// <summary>A command outstanding longer than this fails its qpair (AERs excepted).</summary>
     public TimeSpan CommandTimeout { get; set; } = TimeSpan.FromSeconds(30);
+    /// <summary>ICReq MAXR2T, 0's based: R2Ts the target may have outstanding per command (0..MaxR2TLimit).</summary>
+    public uint MaxR2T { get; set; }
+    public const uint MaxR2TLimit = 15;
     /// <summary>Socket send/receive buffer sizes (SPDK default 2 MiB).</summary>
     public int SocketBufferSize { get; set; } = 2 * 1024 * 1024;
 

@@ -6,8 +6,9 @@
 // is copied (or received directly) into the request's buffer.
 //
 // Data placement: writes up to the in-capsule limit (IOCCSZ*16-64 on I/O queues, 8 KiB on the admin
-// queue and for fabrics commands) go in-capsule; larger writes wait for an R2T and are answered
-// with H2CData PDUs of at most MAXH2CDATA bytes. Any target misbehaviour (bad header, digest,
+// queue and for fabrics commands) go in-capsule; larger writes wait for R2Ts (up to MAXR2T+1 per
+// command outstanding, each starting where the previous one ended) and answer each, in arrival
+// order, with H2CData PDUs of at most MAXH2CDATA bytes; LAST_PDU ends each R2T's data. Any target misbehaviour (bad header, digest,
 // unknown CID, data out of range, TermReq, closed socket, command timeout) fails the qpair: the
 // outstanding commands complete with "aborted, SQ deletion" and Poll throws NvmeTransportException.
 using System.Buffers.Binary;
@@ -52,7 +53,8 @@ public sealed unsafe class TcpHostQpair : IDisposable
     private PduLimits _limits;
     private readonly long _timeoutTicks;
     private long _nextTimeoutCheck;
-    private HostRequest? _pendingHead, _pendingTail;
+    private readonly H2CWork[] _h2c;
+    private int _h2cHead, _h2cCount;
     private int _completions;
     private Exception? _failure;
     private bool _disposed;
@@ -66,9 +68,11 @@ public sealed unsafe class TcpHostQpair : IDisposable
     private readonly SyncWaiter _sync = new();
     private HostBuffer? _bounce;
 
-    private TcpHostQpair(Socket socket, ushort qid, int depth, byte cpda, uint maxH2CData,
+    private TcpHostQpair(Socket socket, ushort qid, int depth, byte cpda, uint maxH2CData, uint maxR2T,
         bool headerDigest, bool dataDigest, uint inCapsuleLimit, TimeSpan commandTimeout)
     {
+        MaxR2T = maxR2T;
+        _h2c = new H2CWork[depth * ((int)maxR2T + 1)];
         _socket = socket;
         Qid = qid;
         Depth = depth;
@@ -107,6 +111,8 @@ public sealed unsafe class TcpHostQpair : IDisposable
     public bool DataDigest { get; }
     public byte Cpda { get; }
     public uint MaxH2CData { get; }
+    /// <summary>The MAXR2T this host sent (0's based).</summary>
+    public uint MaxR2T { get; }
     /// <summary>Largest write sent in-capsule on this queue (fabrics commands may always use 8 KiB).</summary>
     public uint InCapsuleDataLimit { get; internal set; }
     public int Outstanding => Depth - _freeCount;
@@ -124,14 +130,15 @@ public sealed unsafe class TcpHostQpair : IDisposable
         uint kato, uint inCapsuleLimit)
     {
         if (depth < 1 || depth > 4096) throw new ArgumentOutOfRangeException(nameof(depth), "1..4096");
+        if (options.MaxR2T > TcpHostOptions.MaxR2TLimit) throw new ArgumentOutOfRangeException(nameof(options), "MaxR2T: 0.." + TcpHostOptions.MaxR2TLimit);
         Socket socket = OpenSocket(options);
         TcpHostQpair? qpair = null;
         try
         {
             var digests = (options.HeaderDigest ? DigestFlags.Header : 0) | (options.DataDigest ? DigestFlags.Data : 0);
-            ICResp resp = ExchangeInitialize(socket, digests, options.ConnectTimeout);
+            ICResp resp = ExchangeInitialize(socket, digests, options.MaxR2T, options.ConnectTimeout);
             socket.Blocking = false;
-            qpair = new TcpHostQpair(socket, qid, depth, resp.Cpda, resp.MaxH2CData,
+            qpair = new TcpHostQpair(socket, qid, depth, resp.Cpda, resp.MaxH2CData, options.MaxR2T,
                 options.HeaderDigest, options.DataDigest, inCapsuleLimit, options.CommandTimeout);
             qpair.FabricsConnect(options, cntlid, kato);
             return qpair;
@@ -175,12 +182,12 @@ public sealed unsafe class TcpHostQpair : IDisposable
         return socket;
     }
 
-    /// <summary>ICReq (HPDA 0, MAXR2T 0) → ICResp, checked like the Linux host does.</summary>
-    private static ICResp ExchangeInitialize(Socket socket, DigestFlags digests, TimeSpan timeout)
+    /// <summary>ICReq (HPDA 0) → ICResp, checked like the Linux host does.</summary>
+    private static ICResp ExchangeInitialize(Socket socket, DigestFlags digests, uint maxR2T, TimeSpan timeout)
     {
         Span<byte> pdu = stackalloc byte[ICReq.Size];
         pdu.Clear();
-        new PduWriter(pdu).WriteICReq(0, digests, 0);
+        new PduWriter(pdu).WriteICReq(0, digests, maxR2T);
         socket.SendTimeout = (int)timeout.TotalMilliseconds;
         socket.ReceiveTimeout = (int)timeout.TotalMilliseconds;
         try
@@ -317,7 +324,8 @@ public sealed unsafe class TcpHostQpair : IDisposable
         req.DataDigestError = false;
         req.NoTimeout = noTimeout;
         req.SubmitTicks = Stopwatch.GetTimestamp();
-        req.NextPending = null;
+        req.R2tsActive = 0;
+        req.R2tEnd = icd;
         req.State = direction == DataDirection.HostToController && !inCapsule
             ? HostRequestState.AwaitingR2T
             : HostRequestState.Outstanding;
@@ -351,10 +359,10 @@ public sealed unsafe class TcpHostQpair : IDisposable
         _completions = 0;
         try
         {
-            if (_pendingHead != null) StreamH2C();
+            if (_h2cCount != 0) StreamH2C();
             if (_txEnd != _txStart) FlushTx();
             Receive();
-            if (_pendingHead != null) StreamH2C();
+            if (_h2cCount != 0) StreamH2C();
             if (_txEnd != _txStart) FlushTx();
             long now = Stopwatch.GetTimestamp();
             if (now >= _nextTimeoutCheck) CheckTimeouts(now);
@@ -535,24 +543,34 @@ public sealed unsafe class TcpHostQpair : IDisposable
         if (req.Direction == DataDirection.ControllerToHost && cqe.NvmeStatus.IsSuccess && req.Transferred != req.Length)
             ThrowProtocol("successful completion of cid " + req.Cid + " after " + req.Transferred + " of " + req.Length +
                 " data bytes", FatalErrorStatus.PduSequenceError, 0);
-        if (req.State is HostRequestState.SendingH2C or HostRequestState.AwaitingR2T) Unlink(req);
+        if (req.R2tsActive != 0) Unlink(req);
         Complete(req, in cqe);
     }
 
+    /// <summary>
+    /// An R2T: for a write still waiting for data, within MAXR2T+1 outstanding (else FES 05, R2T
+    /// Limit Exceeded), starting where the command's previous R2T ended and inside its data.
+    /// </summary>
     private void OnR2T(in R2T r2t)
     {
         HostRequest req = Lookup(r2t.Cccid, R2T.OffsetCccid);
-        if (req.State != HostRequestState.AwaitingR2T)
+        if (req.State is not (HostRequestState.AwaitingR2T or HostRequestState.SendingH2C))
             ThrowProtocol("R2T for cid " + req.Cid + " which is not waiting for one", FatalErrorStatus.PduSequenceError, 0);
-        if (r2t.R2tl == 0 || r2t.R2to != req.Transferred || (ulong)r2t.R2to + r2t.R2tl > req.Length)
+        if (req.R2tsActive > (int)MaxR2T)
+            ThrowProtocol("R2T for cid " + req.Cid + " beyond the " + (MaxR2T + 1) + " outstanding its MAXR2T allows",
+                FatalErrorStatus.DataTransferLimitExceeded, 0);
+        if (r2t.R2tl == 0 || r2t.R2to != req.R2tEnd || (ulong)r2t.R2to + r2t.R2tl > req.Length)
             ThrowProtocol("R2T offset " + r2t.R2to + " length " + r2t.R2tl + " outside cid " + req.Cid + " (" +
-                req.Transferred + "/" + req.Length + " sent)", FatalErrorStatus.DataTransferOutOfRange, 0);
-        req.Ttag = r2t.Ttag;
-        req.R2tRemaining = r2t.R2tl;
+                req.R2tEnd + "/" + req.Length + " asked for)", FatalErrorStatus.DataTransferOutOfRange, 0);
+        req.R2tsActive++;
+        req.R2tEnd += r2t.R2tl;
         req.State = HostRequestState.SendingH2C;
-        if (_pendingTail == null) _pendingHead = req;
-        else _pendingTail.NextPending = req;
-        _pendingTail = req;
+        ref H2CWork work = ref _h2c[(_h2cHead + _h2cCount) % _h2c.Length];
+        _h2cCount++;
+        work.Request = req;
+        work.Ttag = r2t.Ttag;
+        work.Offset = r2t.R2to;
+        work.Remaining = r2t.R2tl;
     }
 
     private HostRequest Lookup(ushort cid, int fieldOffset)
@@ -586,18 +604,19 @@ public sealed unsafe class TcpHostQpair : IDisposable
     /// <summary>Answers R2Ts with H2CData PDUs while the send buffer holds less than H2CBudget bytes.</summary>
     private void StreamH2C()
     {
-        while (_pendingHead != null)
+        while (_h2cCount != 0)
         {
-            HostRequest req = _pendingHead;
+            ref H2CWork work = ref _h2c[_h2cHead];
+            HostRequest req = work.Request!;
             int room = H2CBudget - (_txEnd - _txStart) - PduLayout.MaxPdo - PduLayout.DigestSize;
-            uint chunk = Math.Min(req.R2tRemaining, MaxH2CData);
+            uint chunk = Math.Min(work.Remaining, MaxH2CData);
             if (room < (int)Math.Min(chunk, 4096u)) return;
             chunk = Math.Min(chunk, (uint)room);
             EnsureTxTail(PduLayout.MaxPdo + (int)chunk + PduLayout.DigestSize);
-            bool last = chunk == req.R2tRemaining;
+            bool last = chunk == work.Remaining;
             var writer = new PduWriter(new Span<byte>(_tx + _txEnd, _txCapacity - _txEnd));
-            _txEnd += writer.WriteH2CData(req.Cid, req.Ttag, req.Transferred, chunk, last, HeaderDigest, DataDigest, Cpda);
-            Buffer.MemoryCopy(req.Data + req.Transferred, _tx + _txEnd, chunk, chunk);
+            _txEnd += writer.WriteH2CData(req.Cid, work.Ttag, work.Offset, chunk, last, HeaderDigest, DataDigest, Cpda);
+            Buffer.MemoryCopy(req.Data + work.Offset, _tx + _txEnd, chunk, chunk);
             if (DataDigest)
             {
                 uint crc = Crc32c.Compute(new ReadOnlySpan<byte>(_tx + _txEnd, (int)chunk));
@@ -606,27 +625,37 @@ public sealed unsafe class TcpHostQpair : IDisposable
             }
             _txEnd += (int)chunk;
             req.Transferred += chunk;
-            req.R2tRemaining -= chunk;
+            work.Offset += chunk;
+            work.Remaining -= chunk;
             if (!last) continue;
-            _pendingHead = req.NextPending;
-            if (_pendingHead == null) _pendingTail = null;
-            req.NextPending = null;
-            req.State = req.Transferred == req.Length ? HostRequestState.Outstanding : HostRequestState.AwaitingR2T;
+            PopH2C();
+            req.R2tsActive--;
+            if (req.R2tsActive == 0)
+                req.State = req.Transferred == req.Length ? HostRequestState.Outstanding : HostRequestState.AwaitingR2T;
         }
     }
 
+    private void PopH2C()
+    {
+        _h2c[_h2cHead] = default;
+        _h2cHead = (_h2cHead + 1) % _h2c.Length;
+        _h2cCount--;
+    }
+
+    /// <summary>A command completed while R2Ts of it were still being answered: drop their data.</summary>
     private void Unlink(HostRequest req)
     {
-        HostRequest? prev = null;
-        for (HostRequest? r = _pendingHead; r != null; prev = r, r = r.NextPending)
+        // Compacted in place so stale entries never take ring slots a reused CID needs.
+        int kept = 0;
+        for (int i = 0; i < _h2cCount; i++)
         {
-            if (r != req) continue;
-            if (prev == null) _pendingHead = r.NextPending;
-            else prev.NextPending = r.NextPending;
-            if (_pendingTail == r) _pendingTail = prev;
-            r.NextPending = null;
-            return;
+            H2CWork work = _h2c[(_h2cHead + i) % _h2c.Length];
+            if (work.Request == req) continue;
+            _h2c[(_h2cHead + kept++) % _h2c.Length] = work;
         }
+        for (int i = kept; i < _h2cCount; i++) _h2c[(_h2cHead + i) % _h2c.Length] = default;
+        _h2cCount = kept;
+        req.R2tsActive = 0;
     }
 
     private void FlushTx()
@@ -735,7 +764,8 @@ public sealed unsafe class TcpHostQpair : IDisposable
         catch (SocketException)
         {
         }
-        _pendingHead = _pendingTail = null;
+        Array.Clear(_h2c);
+        _h2cHead = _h2cCount = 0;
         CompletionEntry aborted = default;
         aborted.Sqid = Qid;
         aborted.NvmeStatus = NvmeStatus.Generic(GenericStatus.AbortedSqDeletion);

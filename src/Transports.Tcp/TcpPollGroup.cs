@@ -1,8 +1,12 @@
 // The TCP half of one poll group (SPDK struct spdk_nvmf_tcp_poll_group + posix sock group): one
 // epoll set over the connections placed on this reactor, registered as the wake fd of its poller
-// so a parked reactor wakes when a socket is readable. One poll = flush queued sends, then
-// epoll_wait(0) → receive and parse each ready connection → flush again (SPDK: one writev per
-// connection per poll). Also owns the data-buffer pool and the queue of requests waiting for it.
+// so a parked reactor wakes when a socket is readable. Sockets are registered once, edge-triggered
+// for both directions (EPOLLIN | EPOLLOUT | EPOLLET): a connection whose send stopped on a full
+// socket hears EPOLLOUT when it drains, with no EPOLL_CTL_MOD per blocked send. One poll = read the
+// connections known to hold more data (they stopped at their per-poll read limit) → epoll_wait(0)
+// only when none are, or every MaxPollsWithoutEpoll polls → one recv per ready connection (more
+// only while recv fills its buffer) → one sendmsg per connection with queued PDUs (SPDK: one writev
+// per connection per poll). Also owns the data-buffer pool and the queue of requests waiting for it.
 // The deadline timer (ICReq and after-C2HTermReq limits) exists only while a connection has a
 // deadline, so idle established connections do not wake a parked reactor.
 using System.Diagnostics;
@@ -17,6 +21,9 @@ namespace Target.Transports.Tcp;
 internal sealed unsafe class TcpPollGroup : ITransportPollGroup
 {
     private const int MaxEventsPerPoll = 32;
+    /// <summary>While connections are known to hold data, epoll is still asked this often (fairness to the others).</summary>
+    private const int MaxPollsWithoutEpoll = 8;
+    private const uint SocketEvents = Libc.EPOLLIN | Libc.EPOLLOUT | Libc.EPOLLRDHUP | Libc.EPOLLET;
 
     private readonly TcpTransport _transport;
     private readonly PollGroup _group;
@@ -25,6 +32,10 @@ internal sealed unsafe class TcpPollGroup : ITransportPollGroup
     private readonly Stack<int> _freeSlots = new();
     private TcpQpair[] _dirty = new TcpQpair[64];
     private int _dirtyCount;
+    private TcpQpair[] _readList = new TcpQpair[64];
+    private TcpQpair[] _readScratch = new TcpQpair[64];
+    private int _readCount;
+    private int _pollsSinceEpoll;
     private TcpRequest? _waitHead;
     private TcpRequest? _waitTail;
     private readonly Poller? _poller;
@@ -60,6 +71,16 @@ internal sealed unsafe class TcpPollGroup : ITransportPollGroup
     internal TcpBufferPool Pool { get; }
     internal int ConnectionCount { get; private set; }
     internal long PollCount { get; private set; }
+    internal long EpollWaits { get; private set; }
+    /// <summary>R2T PDUs sent, and write commands that were sent R2Ts (the first R2T of each).</summary>
+    internal long R2TsSent { get; private set; }
+    internal long R2TCommands { get; private set; }
+
+    internal void CountR2T(bool firstOfCommand)
+    {
+        R2TsSent++;
+        if (firstOfCommand) R2TCommands++;
+    }
 
     public void AddQpair(Qpair qpair)
     {
@@ -70,7 +91,7 @@ internal sealed unsafe class TcpPollGroup : ITransportPollGroup
         if (_freeSlots.Count > 0) { slot = _freeSlots.Pop(); _slots[slot] = q; }
         else { slot = _slots.Count; _slots.Add(q); }
         q.Slot = slot;
-        var ev = new Libc.EpollEvent { Events = Libc.EPOLLIN | Libc.EPOLLRDHUP, Data = (ulong)slot };
+        var ev = new Libc.EpollEvent { Events = SocketEvents, Data = (ulong)slot };
         if (Libc.EpollCtl(_epollFd, Libc.EPOLL_CTL_ADD, q.Fd, &ev) != 0)
         {
             Serilog.Log.Error("tcp: epoll_ctl add failed: {Error}", Errno.Text(Errno.Last));
@@ -80,7 +101,7 @@ internal sealed unsafe class TcpPollGroup : ITransportPollGroup
         ConnectionCount++;
         ArmDeadlineTimer(); // the ICReq deadline
         // Bytes may already be waiting (the host sends ICReq right after connect).
-        q.OnReadable();
+        ReadFrom(q);
         FlushDirty();
     }
 
@@ -130,20 +151,58 @@ internal sealed unsafe class TcpPollGroup : ITransportPollGroup
         PollCount++;
         int work = 0;
         if (_waitHead is not null && Pool.HasFree) work += ServeWaiting();
-        work += FlushDirty();
-        int n = Libc.EpollWait(_epollFd, _events, MaxEventsPerPoll, 0);
-        for (int i = 0; i < n; i++)
+        bool known = _readCount > 0;
+        if (known) work += ReadAgain();
+        if (!known || ++_pollsSinceEpoll >= MaxPollsWithoutEpoll)
         {
-            int slot = (int)_events[i].Data;
-            uint events = _events[i].Events;
-            var q = slot < _slots.Count ? _slots[slot] : null;
-            if (q is null) continue;
-            work++;
-            if ((events & Libc.EPOLLOUT) != 0) MarkDirty(q);
-            if ((events & (Libc.EPOLLIN | Libc.EPOLLERR | Libc.EPOLLHUP | Libc.EPOLLRDHUP)) != 0) q.OnReadable();
+            _pollsSinceEpoll = 0;
+            EpollWaits++;
+            int n = Libc.EpollWait(_epollFd, _events, MaxEventsPerPoll, 0);
+            for (int i = 0; i < n; i++)
+            {
+                int slot = (int)_events[i].Data;
+                uint events = _events[i].Events;
+                var q = slot < _slots.Count ? _slots[slot] : null;
+                if (q is null) continue;
+                work++;
+                if ((events & Libc.EPOLLOUT) != 0 && q.HasPendingSends) MarkDirty(q);
+                const uint hangUp = Libc.EPOLLERR | Libc.EPOLLHUP | Libc.EPOLLRDHUP;
+                if ((events & (Libc.EPOLLIN | hangUp)) != 0) ReadFrom(q, (events & hangUp) != 0);
+            }
         }
+        // Everything this poll (and the completions since the last one) queued leaves in one sendmsg per connection.
         work += FlushDirty();
         return work;
+    }
+
+    /// <summary>Reads a ready connection; keeps it on the read list when it may hold more (edge-triggered: no new event comes).</summary>
+    private void ReadFrom(TcpQpair q, bool hangUp = false)
+    {
+        q.OnReadable(hangUp);
+        if (!q.MoreToRead || q.InReadList) return;
+        q.InReadList = true;
+        if (_readCount == _readList.Length)
+        {
+            Array.Resize(ref _readList, _readList.Length * 2);
+            _readScratch = new TcpQpair[_readList.Length];
+        }
+        _readList[_readCount++] = q;
+    }
+
+    private int ReadAgain()
+    {
+        int count = _readCount;
+        var list = _readList;
+        (_readList, _readScratch) = (_readScratch, list);
+        _readCount = 0;
+        for (int i = 0; i < count; i++)
+        {
+            var q = list[i];
+            list[i] = null!;
+            q.InReadList = false;
+            if (q.RecvState != TcpRecvState.Closed) ReadFrom(q);
+        }
+        return count;
     }
 
     private int ServeWaiting()
@@ -168,18 +227,8 @@ internal sealed unsafe class TcpPollGroup : ITransportPollGroup
         {
             var q = _dirty[i];
             q.InDirtyList = false;
+            // A send the socket could not take all of resumes on the EPOLLOUT edge (registered once).
             if (q.Flush() > 0) work++;
-            bool blocked = q.HasPendingSends && q.RecvState != TcpRecvState.Closed;
-            if (blocked != q.WantWritable && q.Slot >= 0)
-            {
-                q.WantWritable = blocked;
-                var ev = new Libc.EpollEvent
-                {
-                    Events = Libc.EPOLLIN | Libc.EPOLLRDHUP | (blocked ? Libc.EPOLLOUT : 0),
-                    Data = (ulong)q.Slot,
-                };
-                Libc.EpollCtl(_epollFd, Libc.EPOLL_CTL_MOD, q.Fd, &ev);
-            }
         }
         _dirtyCount = 0;
         return work;
@@ -210,6 +259,9 @@ internal sealed unsafe class TcpPollGroup : ITransportPollGroup
         ["trtype"] = _transport.Name,
         ["connections"] = ConnectionCount,
         ["polls"] = PollCount,
+        ["epoll_waits"] = EpollWaits,
+        ["r2ts_sent"] = R2TsSent,
+        ["r2t_commands"] = R2TCommands,
         ["pool_buffers_allocated"] = Pool.Allocated,
         ["pool_buffers_in_use"] = Pool.InUse,
     };

@@ -6,7 +6,10 @@
 // large and the buffer is empty, received directly — into the request's buffer, with the data
 // digest computed on the way. ICReq must come first (FES 02 otherwise).
 // Commands: in-capsule data (admin/fabrics up to 8 KiB, I/O up to in_capsule_data_size) → execute;
-// writes without ICD → one R2T for the whole transfer → H2CData PDUs → execute; reads → execute
+// writes without ICD → R2Ts of at most MAXH2CDATA bytes each, up to the host's MAXR2T+1 (capped at
+// MaxR2TPerCommand) outstanding at once, the next sent as one completes; every H2CData is checked
+// against the R2T its TTAG names (CCCID, DATAO in order within it, DATAO+DATAL inside it) → execute.
+// Reads → execute
 // → C2HData (+SUCCESS, no CapsuleResp, when c2h_success and the host disabled SQ flow control)
 // or C2HData + CapsuleResp. Errors in a PDU → C2HTermReq, SHUT_WR, quiesce until the host closes.
 // Data digest errors complete the command with Transient Transport Error and keep the connection.
@@ -30,6 +33,11 @@ internal sealed unsafe class TcpQpair : Qpair
     /// <summary>Payloads at least this large bypass the receive buffer when it is empty.</summary>
     private const int DirectRecvThreshold = 8 * 1024;
     private const int MaxRecvCallsPerPoll = 8;
+    /// <summary>Most R2Ts outstanding per command whatever the host's MAXR2T (TTAGs must stay 16-bit).</summary>
+    public const int MaxR2TPerCommand = 16;
+    /// <summary>Largest MAXH2CDATA we advertise when io_unit_size does not ask for less.</summary>
+    public const uint DefaultMaxH2CData = 128 * 1024;
+    private const int R2TPduSize = 32;
     private const byte SglDataBlockOffset = 0x01;
     private const byte SglTransportDataBlock = 0x5A;
     private const int SqeFieldSglAddress = CapsuleCommand.OffsetSqe + 24;
@@ -55,11 +63,21 @@ internal sealed unsafe class TcpQpair : Qpair
     private uint _payloadCrc;
     private int _digestGot;
     private uint _digestValue;
+    /// <summary>epoll reported a hang-up: read to the end of the stream from now on.</summary>
+    private bool _hangUpSeen;
+    /// <summary>R2T slot of the H2CData whose payload is being received.</summary>
+    private int _payloadSlot;
 
     // Negotiated at ICReq.
     private bool _hdgst;
     private bool _ddgst;
     private byte _hpda;
+    private uint _maxH2CData;
+    /// <summary>R2Ts per command outstanding at once: min(host MAXR2T + 1, MaxR2TPerCommand, 65535 / depth).</summary>
+    private int _r2tPerCommand = 1;
+    private TcpR2TSlot[] _r2tSlots = Array.Empty<TcpR2TSlot>();
+    /// <summary>R2T PDU headers, one R2TPduSize area per slot (stable until sent).</summary>
+    private byte* _r2tPdus;
 
     // Requests and their memory.
     private TcpRequest[] _requests = Array.Empty<TcpRequest>();
@@ -89,7 +107,9 @@ internal sealed unsafe class TcpQpair : Qpair
     internal int Fd => _fd;
     internal int Slot { get; set; } = -1;
     internal bool InDirtyList { get; set; }
-    internal bool WantWritable { get; set; }
+    /// <summary>OnReadable stopped at its per-poll limit: read again next poll without waiting for epoll.</summary>
+    internal bool MoreToRead { get; private set; }
+    internal bool InReadList { get; set; }
     internal long DeadlineTicks { get; set; }
     internal TcpRecvState RecvState => _recvState;
     internal bool HeaderDigest => _hdgst;
@@ -119,23 +139,48 @@ internal sealed unsafe class TcpQpair : Qpair
         _freeCount = depth;
         _stateCount[(int)TcpRequestState.Free] = depth;
         _send = new TcpSendQueue(depth * 5 + 16);
-        _limits = PduLimits.ForController((uint)_slotSize, _transport.Options.MaxIoSize);
+        _maxH2CData = MaxH2CDataFor(_transport.Options);
+        _limits = PduLimits.ForController((uint)_slotSize, _maxH2CData);
         _recvState = TcpRecvState.AwaitCh;
         DeadlineTicks = Stopwatch.GetTimestamp() + TcpTransport.IcTimeoutTicks;
     }
 
+    /// <summary>
+    /// MAXH2CDATA and the size of one R2T: io_unit_size (the unit a write's data is asked for in),
+    /// at most max_io_size, a multiple of 4 and at least 4096 (nvme-tcp.md §1.3).
+    /// </summary>
+    internal static uint MaxH2CDataFor(TransportOptions options)
+    {
+        uint unit = Math.Min(options.IoUnitSize == 0 ? DefaultMaxH2CData : options.IoUnitSize, options.MaxIoSize);
+        return Math.Max(unit & ~3u, 4096u);
+    }
+
+    internal uint MaxH2CData => _maxH2CData;
+    internal int R2TPerCommand => _r2tPerCommand;
+
     // ---------------------------------------------------------------- receive
 
-    /// <summary>Reads and processes what the socket has. Returns work done.</summary>
-    internal int OnReadable()
+    /// <summary>
+    /// Reads and processes what the socket has: one recv, more only while each fills what it was
+    /// offered (a short read means the socket is drained; the edge-triggered epoll set reports the
+    /// next arrival). After a hang-up event it reads on to the end of the stream: the peer's FIN
+    /// came with that event's data and no further edge will report it. Sets <see cref="MoreToRead"/>
+    /// when it stopped at the per-poll limit with the socket possibly still holding data. Returns work done.
+    /// </summary>
+    internal int OnReadable(bool hangUp = false)
     {
         int work = 0;
-        for (int calls = 0; calls < MaxRecvCallsPerPoll && _recvState != TcpRecvState.Closed; calls++)
+        MoreToRead = false;
+        _hangUpSeen |= hangUp;
+        for (int calls = 0; _recvState != TcpRecvState.Closed; calls++)
         {
+            if (calls == MaxRecvCallsPerPoll) { MoreToRead = true; break; }
             nint n;
-            if (_recvState == TcpRecvState.AwaitPayload && _rstart == _rend && _payloadLeft >= DirectRecvThreshold)
+            nuint asked;
+            if (_recvState == TcpRecvState.AwaitPayload && _rstart == _rend && _payloadLeft >= DirectRecvThreshold && _payloadDst != null)
             {
-                n = Libc.Recv(_fd, _payloadDst, _payloadLeft, Libc.MSG_DONTWAIT);
+                asked = _payloadLeft;
+                n = Libc.Recv(_fd, _payloadDst, asked, Libc.MSG_DONTWAIT);
                 if (n > 0)
                 {
                     work++;
@@ -143,6 +188,7 @@ internal sealed unsafe class TcpQpair : Qpair
                     _payloadDst += n;
                     _payloadLeft -= (uint)n;
                     if (_payloadLeft == 0 && _pdu.DataDigestLength == 0) OnPayloadDone();
+                    if ((nuint)n < asked && !_hangUpSeen) break;
                     continue;
                 }
             }
@@ -150,12 +196,14 @@ internal sealed unsafe class TcpQpair : Qpair
             {
                 if (_rstart == _rend) _rstart = _rend = 0;
                 else if (_rend == RecvBufferSize) Compact();
-                n = Libc.Recv(_fd, _rbuf + _rend, (nuint)(RecvBufferSize - _rend), Libc.MSG_DONTWAIT);
+                asked = (nuint)(RecvBufferSize - _rend);
+                n = Libc.Recv(_fd, _rbuf + _rend, asked, Libc.MSG_DONTWAIT);
                 if (n > 0)
                 {
                     work++;
                     _rend += (int)n;
                     Parse();
+                    if ((nuint)n < asked && !_hangUpSeen) break;
                     continue;
                 }
             }
@@ -281,9 +329,17 @@ internal sealed unsafe class TcpQpair : Qpair
             StartCommand(request);
             return;
         }
-        // H2CData
+        // H2CData: the R2T it answered may be complete; the command may have all its data.
+        ref var r2t = ref _r2tSlots[_payloadSlot];
+        r2t.Received += _pdu.DataLength;
         request.H2CReceived += _pdu.DataLength;
+        if (r2t.Received == r2t.Length)
+        {
+            r2t = default;
+            request.R2TsActive--;
+        }
         if (request.H2CReceived == request.TransferLength) StartCommand(request);
+        else if (request.R2TsActive < _r2tPerCommand) SendR2Ts(request);
     }
 
     private void HandleHeader(byte* pdu)
@@ -325,12 +381,28 @@ internal sealed unsafe class TcpQpair : Qpair
         _limits.DataDigest = _ddgst;
         _limits.Pda = 0; // our CPDA
         DeadlineTicks = long.MaxValue;
+        SetUpR2Ts(req.Maxr2t);
         var w = new PduWriter(new Span<byte>(_mgmtArea, TcpRequest.PduAreaSize));
-        int len = w.WriteICResp(0, req.Dgst & (DigestFlags.Header | DigestFlags.Data), _transport.Options.MaxIoSize);
+        int len = w.WriteICResp(0, req.Dgst & (DigestFlags.Header | DigestFlags.Data), _maxH2CData);
         if (TcpTransport.DebugFlag.IsEnabled)
             Serilog.Log.Debug("nvmf_tcp {Peer}: ICReq pfv {Pfv} hpda {Hpda} header digest {Hd} data digest {Dd} maxr2t {MaxR2t}", _peerAddress, req.Pfv, req.Hpda, _hdgst, _ddgst, req.Maxr2t);
         _send!.Add(_mgmtArea, len);
         MarkDirty();
+    }
+
+    /// <summary>
+    /// Sizes the R2T table from the host's MAXR2T (0's based): more than one R2T per command is
+    /// only useful when a command can need more than one (max_io_size above MAXH2CDATA).
+    /// </summary>
+    private void SetUpR2Ts(uint hostMaxR2T)
+    {
+        int depth = _requests.Length;
+        long wanted = Math.Min((long)hostMaxR2T + 1, MaxR2TPerCommand);
+        long needed = (_transport.Options.MaxIoSize + _maxH2CData - 1) / _maxH2CData;
+        long byTtag = ushort.MaxValue / Math.Max(depth, 1);
+        _r2tPerCommand = (int)Math.Max(1, Math.Min(Math.Min(wanted, needed), byTtag));
+        _r2tSlots = new TcpR2TSlot[depth * _r2tPerCommand];
+        _r2tPdus = (byte*)NativeMemory.AlignedAlloc((nuint)(depth * _r2tPerCommand * R2TPduSize), 64);
     }
 
     private void HandleCapsule(byte* pdu)
@@ -422,10 +494,9 @@ internal sealed unsafe class TcpQpair : Qpair
         if (request.Direction == DataDirection.HostToController)
         {
             SetState(request, TcpRequestState.TransferringH2C);
-            var w = new PduWriter(new Span<byte>(request.PduArea + TcpRequest.R2TOffset, 32));
-            int len = w.WriteR2T(request.Sqe.Cid, request.Ttag, 0, request.TransferLength, _hdgst);
-            _send!.Add(request.PduArea + TcpRequest.R2TOffset, len);
-            MarkDirty();
+            request.R2TNextOffset = 0;
+            request.R2TsActive = 0;
+            SendR2Ts(request);
         }
         else
         {
@@ -434,19 +505,55 @@ internal sealed unsafe class TcpQpair : Qpair
         return true;
     }
 
+    /// <summary>Sends R2Ts for the request's next ranges while it has fewer than R2TPerCommand outstanding.</summary>
+    private void SendR2Ts(TcpRequest request)
+    {
+        int depth = _requests.Length;
+        int first = request.Index * _r2tPerCommand;
+        while (request.R2TsActive < _r2tPerCommand && request.R2TNextOffset < request.TransferLength)
+        {
+            int slot = 0;
+            while (_r2tSlots[first + slot].Active) slot++;
+            uint length = Math.Min(_maxH2CData, request.TransferLength - request.R2TNextOffset);
+            ref var r2t = ref _r2tSlots[first + slot];
+            r2t.Offset = request.R2TNextOffset;
+            r2t.Length = length;
+            r2t.Received = 0;
+            request.R2TNextOffset += length;
+            request.R2TsActive++;
+            // TTAG names request and slot; never 0 (slot * depth + index + 1 ≤ 65535 by SetUpR2Ts).
+            ushort ttag = (ushort)(slot * depth + request.Index + 1);
+            byte* area = _r2tPdus + (first + slot) * R2TPduSize;
+            var w = new PduWriter(new Span<byte>(area, R2TPduSize));
+            int len = w.WriteR2T(request.Sqe.Cid, ttag, r2t.Offset, length, _hdgst);
+            _send!.Add(area, len);
+            _group?.CountR2T(request.R2TNextOffset == length);
+        }
+        MarkDirty();
+    }
+
+    /// <summary>
+    /// An H2CData header: it must answer an outstanding R2T (TTAG), of the same command (CCCID),
+    /// continue that R2T's range in order (DATAO) and stay inside it (DATAO + DATAL).
+    /// </summary>
     private void HandleH2CData(byte* pdu)
     {
         ref readonly H2CData h = ref *(H2CData*)pdu;
         var header = new ReadOnlySpan<byte>(pdu, _pdu.Hlen);
-        if (h.Ttag == 0 || h.Ttag > _requests.Length) { Fatal(PduError.Of(FatalErrorStatus.PduSequenceError), header); return; }
-        var request = _requests[h.Ttag - 1];
-        if (request.TcpState != TcpRequestState.TransferringH2C) { Fatal(PduError.InvalidField(H2CData.OffsetTtag), header); return; }
+        int depth = _requests.Length;
+        if (h.Ttag == 0 || h.Ttag > depth * _r2tPerCommand) { Fatal(PduError.Of(FatalErrorStatus.PduSequenceError), header); return; }
+        int index = (h.Ttag - 1) % depth;
+        int slot = (h.Ttag - 1) / depth;
+        var request = _requests[index];
+        ref var r2t = ref _r2tSlots[index * _r2tPerCommand + slot];
+        if (request.TcpState != TcpRequestState.TransferringH2C || !r2t.Active) { Fatal(PduError.InvalidField(H2CData.OffsetTtag), header); return; }
         if (request.Sqe.Cid != h.Cccid) { Fatal(PduError.Of(FatalErrorStatus.PduSequenceError), header); return; }
-        if (h.Datao != request.H2CReceived || (ulong)h.Datao + h.Datal > request.TransferLength)
+        if (h.Datao != r2t.Offset + r2t.Received || (ulong)h.Datao + h.Datal > (ulong)r2t.Offset + r2t.Length)
         {
             Fatal(PduError.Of(FatalErrorStatus.DataTransferOutOfRange), header);
             return;
         }
+        _payloadSlot = index * _r2tPerCommand + slot;
         ExpectPayload(request, request.Buffer + h.Datao, h.Datal);
     }
 
@@ -609,6 +716,11 @@ internal sealed unsafe class TcpQpair : Qpair
         request.Buffer = null;
         request.BufferFromPool = false;
         request.ClearData();
+        if (request.R2TsActive != 0)
+        {
+            _r2tSlots.AsSpan(request.Index * _r2tPerCommand, _r2tPerCommand).Clear();
+            request.R2TsActive = 0;
+        }
         SetState(request, TcpRequestState.Free);
         _freeStack[_freeCount++] = request.Index;
         if (IsClosed && _freeCount == _requests.Length) FreeResources();
@@ -689,6 +801,7 @@ internal sealed unsafe class TcpQpair : Qpair
         NativeMemory.AlignedFree(_rbuf);
         NativeMemory.AlignedFree(_icdSlab);
         NativeMemory.AlignedFree(_pduSlab);
-        _rbuf = _icdSlab = _pduSlab = _mgmtArea = null;
+        if (_r2tPdus != null) NativeMemory.AlignedFree(_r2tPdus);
+        _rbuf = _icdSlab = _pduSlab = _mgmtArea = _r2tPdus = null;
     }
 }

@@ -8,8 +8,11 @@ using Target.Transports.Tcp;
 
 namespace Transports.Tcp.Tests.Loopback;
 
-public sealed class TargetFixture : IAsyncLifetime
+public class TargetFixture : IAsyncLifetime
 {
+    /// <summary>nvmf_create_transport parameters of this fixture's TCP transport.</summary>
+    protected virtual string TransportJson => "{\"trtype\":\"TCP\",\"c2h_success\":true}";
+
     public const string SubNqn = "nqn.2016-06.io.spdk:cnode1";
     public const string HostNqn = "nqn.2014-08.org.nvmexpress:uuid:11111111-2222-3333-4444-555555555555";
 
@@ -34,8 +37,9 @@ public sealed class TargetFixture : IAsyncLifetime
         var address = new ListenAddress("TCP", "IPv4", "127.0.0.1", "0");
         Port = await Target.InvokeAsync(async () =>
         {
+            using var doc = JsonDocument.Parse(TransportJson);
             var options = new TransportOptions();
-            using var doc = JsonDocument.Parse("{\"trtype\":\"TCP\",\"c2h_success\":true}");
+            Assert.True(TransportOptions.TryApply(doc.RootElement, options, out var optionError), optionError);
             var transport = (TcpTransport)registry.Find("tcp")!.Create(Target, options, doc.RootElement);
             Transport = transport;
             await Target.AddTransportAsync(transport);
@@ -57,4 +61,14 @@ public sealed class TargetFixture : IAsyncLifetime
         await Target.InvokeAsync(async () => { await Transport.DestroyAsync(); return true; });
         await Reactors.StopAsync();
     }
+}
+
+/// <summary>A target whose writes take several R2Ts: MAXH2CDATA (io_unit_size) 8 KiB, max_io_size 64 KiB.</summary>
+public sealed class SmallR2TTargetFixture : TargetFixture
+{
+    public const uint IoUnit = 8192;
+    public const uint MaxIo = 65536;
+
+    protected override string TransportJson =>
+        "{\"trtype\":\"TCP\",\"c2h_success\":true,\"io_unit_size\":" + IoUnit + ",\"max_io_size\":" + MaxIo + "}";
 }

@@ -40,10 +40,10 @@ internal sealed class TestHost : IDisposable
 
     public void Send(ReadOnlySpan<byte> bytes) => _socket.Send(bytes);
 
-    public ICResp Initialize(bool headerDigest = false, bool dataDigest = false, byte hpda = 0)
+    public ICResp Initialize(bool headerDigest = false, bool dataDigest = false, byte hpda = 0, uint maxr2t = 0)
     {
         var buf = new byte[128];
-        new PduWriter(buf).WriteICReq(hpda, (headerDigest ? DigestFlags.Header : 0) | (dataDigest ? DigestFlags.Data : 0), 0);
+        new PduWriter(buf).WriteICReq(hpda, (headerDigest ? DigestFlags.Header : 0) | (dataDigest ? DigestFlags.Data : 0), maxr2t);
         Send(buf);
         var (h, pdu) = ReadPdu();
         Assert.Equal(PduType.ICResp, h.Type);
@@ -250,10 +250,10 @@ internal sealed class TestHost : IDisposable
         return host;
     }
 
-    public static TestHost OpenIo(int port, ushort cntlid, bool hdgst = false, bool ddgst = false, bool disableSqFlowControl = false)
+    public static TestHost OpenIo(int port, ushort cntlid, bool hdgst = false, bool ddgst = false, bool disableSqFlowControl = false, uint maxr2t = 0)
     {
         var host = Connect(port);
-        host.Initialize(hdgst, ddgst);
+        host.Initialize(hdgst, ddgst, 0, maxr2t);
         var cqe = host.FabricsConnect(1, cntlid, disableSqFlowControl);
         Assert.True(cqe.NvmeStatus.IsSuccess, "I/O connect: " + cqe.NvmeStatus);
         return host;
