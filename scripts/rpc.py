@@ -1032,6 +1032,40 @@ def build_parser():
             nvme_alias('nvmf_get_stats'))
     p.add_argument('-t', '--tgt-name', help='The name of the parent NVMe-oF target (optional)')
 
+    # ---------------- vfio-user virtio devices (vfu_tgt / vfu_virtio) ----------------
+    def vfu_tgt_set_base_path(a):
+        a.client.call(a.rpc_method, {'path': a.path})
+    p = cmd('vfu_tgt_set_base_path', 'Set socket base path.', vfu_tgt_set_base_path)
+    p.add_argument('path', help='socket base path')
+
+    p = cmd('vfu_virtio_delete_endpoint', 'Delete the PCI device via endpoint name.', name_only)
+    p.add_argument('name', help='Endpoint name')
+
+    def vfu_virtio_create_blk_endpoint(a):
+        # as SPDK's client: the optional keys only when given (0 / absent = the target's default)
+        params = {'name': a.name, 'bdev_name': a.bdev_name}
+        if a.cpumask:
+            params['cpumask'] = a.cpumask
+        if a.num_queues:
+            params['num_queues'] = a.num_queues
+        if a.qsize:
+            params['qsize'] = a.qsize
+        if a.packed_ring:
+            params['packed_ring'] = a.packed_ring
+        a.client.call(a.rpc_method, params)
+    p = cmd('vfu_virtio_create_blk_endpoint', 'Create virtio-blk endpoint.', vfu_virtio_create_blk_endpoint)
+    p.add_argument('name', help='Name of the endpoint')
+    p.add_argument('--bdev-name', help='block device name', type=str, required=True)
+    p.add_argument('--cpumask', help='CPU masks')
+    p.add_argument('--num-queues', help='number of vrings', type=int, default=0)
+    p.add_argument('--qsize', help='number of element for each vring', type=int, default=0)
+    p.add_argument('--packed-ring', action='store_true', help='Enable packed ring')
+
+    def vfu_virtio_get_endpoints(a):
+        print_json(a.client.call(a.rpc_method, {'name': a.name}))
+    p = cmd('vfu_virtio_get_endpoints', 'List vfio-user virtio endpoints (ours; not in SPDK).', vfu_virtio_get_endpoints)
+    p.add_argument('-n', '--name', help='Only this endpoint')
+
     # vfio-user virtio-scsi endpoints (SPDK scripts/rpc.py + python/spdk/rpc/vfio_user.py):
     # optional values that are 0/empty are not sent, as SPDK's; nothing is printed on success.
     def vfu_virtio_create_scsi_endpoint(a):

@@ -595,3 +595,44 @@ class ConfigTests(RpcPyTestCase):
 
 if __name__ == '__main__':
     unittest.main()
+
+
+class VirtioCommandTests(RpcPyTestCase):
+    """vfu_tgt / vfu_virtio commands: SPDK's CLI and parameters (python/spdk/rpc/vfio_user.py)."""
+
+    def dry(self, *args):
+        code, out, err = run_in_process('--dry-run', *args)
+        self.assertEqual(code, 0, out + err)
+        return json.loads(out[len('Request:\n'):])
+
+    def test_create_blk_endpoint_sends_only_given_options(self):
+        self.assertEqual(self.dry('vfu_virtio_create_blk_endpoint', 'vfu.blk0', '--bdev-name', 'Malloc0')['params'],
+                         {'name': 'vfu.blk0', 'bdev_name': 'Malloc0'})
+        self.assertEqual(self.dry('vfu_virtio_create_blk_endpoint', 'vfu.blk0', '--bdev-name', 'Malloc0',
+                                  '--cpumask', '0x1', '--num-queues', '2', '--qsize', '256', '--packed-ring')['params'],
+                         {'name': 'vfu.blk0', 'bdev_name': 'Malloc0', 'cpumask': '0x1', 'num_queues': 2,
+                          'qsize': 256, 'packed_ring': True})
+
+    def test_create_blk_endpoint_requires_bdev_name(self):
+        code, _, err = run_in_process('--dry-run', 'vfu_virtio_create_blk_endpoint', 'vfu.blk0')
+        self.assertEqual(code, 2)
+        self.assertIn('--bdev-name', err)
+
+    def test_base_path_delete_and_get(self):
+        self.assertEqual(self.dry('vfu_tgt_set_base_path', '/var/run/vfu')['params'], {'path': '/var/run/vfu'})
+        self.assertEqual(self.dry('vfu_virtio_delete_endpoint', 'vfu.blk0')['params'], {'name': 'vfu.blk0'})
+        self.assertFalse(self.dry('vfu_virtio_get_endpoints').get('params'))
+        self.assertEqual(self.dry('vfu_virtio_get_endpoints', '-n', 'vfu.blk0')['params'], {'name': 'vfu.blk0'})
+
+    def test_results_and_errors(self):
+        srv = self.server()
+        srv.on('vfu_virtio_create_blk_endpoint', True)
+        srv.on('vfu_virtio_get_endpoints', [{'name': 'vfu.blk0', 'bdev_name': 'Malloc0'}])
+        srv.on('vfu_virtio_delete_endpoint', error=(-32602, 'No such file or directory'))
+        r = self.rpc('vfu_virtio_create_blk_endpoint', 'vfu.blk0', '--bdev-name', 'Malloc0', srv=srv)
+        self.assertEqual((r.returncode, r.stdout), (0, ''))
+        r = self.rpc('vfu_virtio_get_endpoints', srv=srv)
+        self.assertEqual(json.loads(r.stdout), [{'name': 'vfu.blk0', 'bdev_name': 'Malloc0'}])
+        r = self.rpc('vfu_virtio_delete_endpoint', 'nope', srv=srv)
+        self.assertEqual(r.returncode, 1)
+        self.assertIn('"message": "No such file or directory"', r.stdout)

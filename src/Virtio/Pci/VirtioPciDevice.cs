@@ -529,8 +529,8 @@ public sealed class VirtioPciDevice : IVfioDevice, IDisposable
             queues.Add(new JsonObject
             {
                 ["index"] = i,
-                ["size"] = q.Size,
-                ["msix_vector"] = q.MsixVector,
+                ["size"] = (int)q.Size,
+                ["msix_vector"] = (int)q.MsixVector,
                 ["started"] = r is not null,
                 ["core"] = r?.Reactor.Lcore,
                 ["ring"] = r is null ? null : r.Ring.Packed ? "packed" : "split",
@@ -541,7 +541,7 @@ public sealed class VirtioPciDevice : IVfioDevice, IDisposable
         }
         var o = new JsonObject
         {
-            ["device_status"] = Status,
+            ["device_status"] = (int)Status,
             ["offered_features"] = "0x" + OfferedFeatures.ToString("x"),
             ["negotiated_features"] = "0x" + NegotiatedFeatures.ToString("x"),
             ["negotiated_feature_bits"] = new JsonArray(VirtioFeatures.Bits(NegotiatedFeatures).Select(b => (JsonNode)b).ToArray()),

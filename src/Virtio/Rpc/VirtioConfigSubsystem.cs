@@ -39,7 +39,7 @@ public sealed class VirtioConfigSubsystem : IConfigSubsystem
                     ["bdev_name"] = ep.Blk.BdevName,
                     ["cpumask"] = "0x" + ep.Cpumask,
                     ["num_queues"] = ep.NumQueues,
-                    ["qsize"] = ep.QueueSize,
+                    ["qsize"] = (int)ep.QueueSize,
                     ["packed_ring"] = ep.PackedRing,
                 },
             });

@@ -50,7 +50,7 @@ public sealed class VirtioEndpoint
             ["socket"] = SocketPath,
             ["cpumask"] = "0x" + Cpumask,
             ["num_queues"] = NumQueues,
-            ["qsize"] = QueueSize,
+            ["qsize"] = (int)QueueSize,
             ["packed_ring"] = PackedRing,
             ["connected"] = Endpoint.IsConnected,
             ["connections"] = Endpoint.ConnectionCount,
