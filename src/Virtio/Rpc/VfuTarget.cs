@@ -15,7 +15,7 @@ using Target.VfioUser.Server;
 
 namespace Target.Virtio.Rpc;
 
-public sealed class VfuTarget
+public sealed class VfuTarget : IDisposable
 {
     public const int MaxQueues = 64;
     public const int DefaultQueues = 64;
@@ -150,6 +150,23 @@ public sealed class VfuTarget
     public async Task DeleteAllAsync()
     {
         for (int i = _order.Count - 1; i >= 0; i--) await DeleteAsync(_order[i].Name);
+    }
+
+    /// <summary>
+    /// App exit (the container disposes it after the reactors stopped): close every endpoint's
+    /// socket and remove its file, as delete would. The bdev layer is already gone by then.
+    /// </summary>
+    public void Dispose()
+    {
+        foreach (VirtioEndpoint ep in _order.ToArray())
+        {
+            try { ep.Endpoint.Stop(); }
+            catch (Exception e) { Serilog.Log.Warning("vfu_virtio: stopping {Name} at exit failed: {Error}", ep.Name, e.Message); }
+            try { if (File.Exists(ep.SocketPath)) File.Delete(ep.SocketPath); } catch (IOException) { }
+            ep.Device.Dispose();
+        }
+        _order.Clear();
+        _endpoints.Clear();
     }
 
     private void OnBdevEvent(BdevEventType type, Target.Bdev.Bdev bdev, object? context)

@@ -65,4 +65,26 @@ public class ConfigSpaceTests
             new[] { new VfioRegion(1, 0x4000, VfioRegionFlags.Mem | VfioRegionFlags.Bits64, null) }));
         Assert.Throws<ArgumentOutOfRangeException>(() => new VfioRegion(RegionIndex.Config, 256, VfioRegionFlags.ReadWrite, null));
     }
+
+    [Fact]
+    public void Vendor_capabilities_may_repeat_are_chained_with_their_bytes_and_are_read_only()
+    {
+        var caps = new PciCapability[]
+        {
+            new MsixCapability { Vectors = 2 },
+            new VendorCapability { Body = new byte[] { 16, 1, 4, 0, 0, 0, 0x10, 0, 0, 0, 0x20, 0, 0, 0 } },
+            new VendorCapability { Body = new byte[] { 16, 3, 4, 0, 0, 0, 0x00, 0x10, 0, 0, 1, 0, 0, 0 } },
+        };
+        var cs = new ConfigSpace(new PciIdentity(), caps, Array.Empty<VfioRegion>());
+        int first = cs.FindCapability(VendorCapability.CapId);
+        Assert.True(first > 0);
+        uint dw = Read(cs, first);
+        Assert.Equal(0x01100009u & 0xFFFF00FF, dw & 0xFFFF00FF); // id 9, cap_len 16, cfg_type 1
+        int second = (int)(dw >> 8 & 0xFF);
+        Assert.Equal(VendorCapability.CapId, (byte)Read(cs, second));
+        Assert.Equal(3u, Read(cs, second) >> 24);
+        Assert.Equal(0x1000u, Read(cs, second + 8));
+        Write(cs, second + 8, 0xFFFF_FFFF);
+        Assert.Equal(0x1000u, Read(cs, second + 8));
+    }
 }

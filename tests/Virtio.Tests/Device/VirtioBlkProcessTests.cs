@@ -62,6 +62,7 @@ public sealed class VirtioBlkProcessTests
                 var r = d.Arena.Allocate(4096);
                 Assert.Equal(BlkStatus.Ok, d.Queues[0].Blk(BlkRequestType.In, 0, r, deviceWrites: true).Status);
             }
+            Assert.False(File.Exists(Path.Combine(endpoints, "vfu.blk0")), "the endpoint socket outlived the target");
         }
         finally
         {
