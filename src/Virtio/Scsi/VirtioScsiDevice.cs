@@ -32,6 +32,8 @@ public sealed class VirtioScsiDevice : IVirtioDeviceClass
     private readonly Reactor _main;
     private readonly ushort _queueSize;
     private volatile ScsiEventQueueHandler? _eventQueue;
+    // Events raised after DRIVER_OK but before the event queue's handler started on its reactor.
+    private readonly System.Collections.Concurrent.ConcurrentQueue<(uint Event, int Target, uint Reason)> _early = new();
     private uint _senseSize = VirtioScsiSpec.DefaultSenseSize;
     private uint _cdbSize = VirtioScsiSpec.DefaultCdbSize;
 
@@ -104,11 +106,21 @@ public sealed class VirtioScsiDevice : IVirtioDeviceClass
 
     public void Reset()
     {
+        _early.Clear();
         Volatile.Write(ref _senseSize, VirtioScsiSpec.DefaultSenseSize);
         Volatile.Write(ref _cdbSize, VirtioScsiSpec.DefaultCdbSize);
     }
 
-    internal void EventQueueStarted(ScsiEventQueueHandler? handler) => _eventQueue = handler;
+    internal void EventQueueStarted(ScsiEventQueueHandler? handler)
+    {
+        _eventQueue = handler;
+        if (handler is not null) PostEarly(handler);
+    }
+
+    private void PostEarly(ScsiEventQueueHandler handler)
+    {
+        while (_early.TryDequeue(out var e)) handler.Post(e.Event, e.Target, e.Reason);
+    }
 
     private bool Negotiated(ulong feature) => Pci is { } p && (p.NegotiatedFeatures & feature) != 0;
 
@@ -187,6 +199,13 @@ public sealed class VirtioScsiDevice : IVirtioDeviceClass
     private void SendEvent(uint eventType, int target, uint reason, ulong feature)
     {
         ScsiEventQueueHandler? queue = _eventQueue;
+        if (queue is null && Negotiated(feature) && Pci is { } pci && (pci.Status & VirtioStatus.DriverOk) != 0)
+        {
+            // The driver is live but the event queue's handler has not started yet: keep it for then.
+            _early.Enqueue((eventType, target, reason));
+            if (_eventQueue is { } started) PostEarly(started);
+            return;
+        }
         if (queue is null || !Negotiated(feature))
         {
             if (VirtioLog.Flag.IsEnabled) Serilog.Log.Debug("virtio-scsi {Name}: event {Event}/{Reason} for target {Num} not sent (driver not live or feature not negotiated)", EndpointName, eventType, reason, target);

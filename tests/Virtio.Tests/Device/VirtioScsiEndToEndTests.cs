@@ -277,4 +277,49 @@ public sealed class VirtioScsiEndToEndTests : IDisposable
         _h.Call("vfu_virtio_delete_endpoint", new JsonObject { ["name"] = "scsi0" });
         Assert.False(File.Exists(_socket));
     }
+
+    [Fact]
+    public async Task Resize_sends_param_change_and_reset_is_not_held_by_event_buffers()
+    {
+        using var d = Connect();
+        TestSplitQueue ev = d.Queues[1];
+        var buffers = new List<DmaBuffer>();
+        for (int i = 0; i < 2; i++)
+        {
+            DmaBuffer b = d.Arena.Allocate(16);
+            buffers.Add(b);
+            ev.Publish(ev.AddChain((b.Iova, 16, true)));
+        }
+        await _h.Reactors.Main.InvokeAsync(() => _h.Bdevs.Resize(_h.Bdevs.Find("M0")!, 16384));
+        var (id, len) = ev.WaitUsed();
+        Assert.Equal(16u, len);
+        byte[] e = buffers[(int)id].Span.ToArray();
+        Assert.Equal(VirtioScsiSpec.EventParamChange, BinaryPrimitives.ReadUInt32LittleEndian(e));
+        Assert.Equal(0x2Au | (0x09u << 8), BinaryPrimitives.ReadUInt32LittleEndian(e.AsSpan(12))); // CAPACITY DATA HAS CHANGED
+        // The SCSI layer reports it too, then the new capacity.
+        Result ua = Command(d, d.Queues[2], new byte[6]);
+        Assert.Equal("700006000000000A000000002A0900000000", Convert.ToHexString(ua.Sense));
+        Result cap = Command(d, d.Queues[2], new byte[] { 0x25, 0, 0, 0, 0, 0, 0, 0, 0, 0 }, dataIn: 8);
+        Assert.Equal("00003FFF00000200", Convert.ToHexString(cap.DataIn));
+
+        // One event buffer is still posted: a reset must not wait for it (it was never taken).
+        var watch = System.Diagnostics.Stopwatch.StartNew();
+        d.Reset();
+        Assert.True(watch.ElapsedMilliseconds < 2000, $"reset took {watch.ElapsedMilliseconds} ms");
+        // And the device comes back for the next driver.
+        d.Initialize(queues: 4, size: 64);
+        Assert.Equal((byte)0, Command(d, d.Queues[3], new byte[6]).Status);
+    }
+
+    [Fact]
+    public async Task Save_config_writes_the_endpoint_and_its_targets()
+    {
+        _h.CreateMalloc("M1", blocks: 2048);
+        _h.Call("vfu_virtio_scsi_add_target", new JsonObject { ["name"] = "scsi0", ["scsi_target_num"] = 5, ["bdev_name"] = "M1" });
+        JsonArray config = (await new Target.Virtio.Rpc.VirtioConfigSubsystem(_h.Target).WriteConfigAsync())!;
+        string text = config.ToJsonString();
+        Assert.Contains("\"method\":\"vfu_virtio_create_scsi_endpoint\",\"params\":{\"name\":\"scsi0\",\"cpumask\":\"0x3\",\"num_io_queues\":2,\"qsize\":64,\"packed_ring\":false}", text);
+        Assert.Contains("\"method\":\"vfu_virtio_scsi_add_target\",\"params\":{\"name\":\"scsi0\",\"scsi_target_num\":0,\"bdev_name\":\"M0\"}", text);
+        Assert.Contains("\"method\":\"vfu_virtio_scsi_add_target\",\"params\":{\"name\":\"scsi0\",\"scsi_target_num\":5,\"bdev_name\":\"M1\"}", text);
+    }
 }
