@@ -83,6 +83,7 @@ public sealed class VirtqueueRunner
     private int Poll()
     {
         if (_stopped) return 0;
+        _inPoll = true;
         int work = Handler.Poll();
         if (_popsEachPoll && !_stopping && Fault == RingFault.None && !_device.Quiesced)
         {
@@ -105,6 +106,7 @@ public sealed class VirtqueueRunner
                 Handler.Handle(r);
             }
         }
+        _inPoll = false;
         FlushUsed();
         return work;
     }
@@ -138,6 +140,10 @@ public sealed class VirtqueueRunner
         if (!Ring.Push(c.Id, c.Slots, written)) Fail(RingFault.RingUnmapped);
         request.NextFree = _free;
         _free = request;
+        // A completion outside Poll (the bdev finished later, e.g. from the reactor's deferred list)
+        // is published now, not on the next poll: a polled driver sees it one reactor loop earlier,
+        // and EVENT_IDX / NO_INTERRUPT still decide whether an interrupt goes with it.
+        if (!_inPoll) FlushUsed();
     }
 
     private void FlushUsed()
@@ -162,6 +168,8 @@ public sealed class VirtqueueRunner
     }
 
     private bool _ringUnmappedLogged;
+    /// <summary>Inside Poll: completions wait for its one FlushUsed (one interrupt decision per poll).</summary>
+    private bool _inPoll;
 
     /// <summary>Polls that found the ring outside the DMA map.</summary>
     public long RingUnmappedPolls { get; private set; }
