@@ -160,6 +160,50 @@ public sealed class VirtioScsiEndToEndTests : IDisposable
         Assert.Equal("700005000000000A00000000250000000000", Convert.ToHexString(noLun.Sense));
     }
 
+    /// <summary>One raw chain on <paramref name="q"/>: the used length and the response buffer.</summary>
+    private static (uint UsedLen, byte[] Response) Raw(TestVirtioBlkDriver d, TestSplitQueue q, int headerBytes, int responseBytes, int dataOut = 0, int dataIn = 0)
+    {
+        DmaBuffer req = d.Arena.Allocate(Math.Max(headerBytes, 1));
+        req.Span.Clear();
+        req.Span[0] = 1; // target 0, LUN 0, TEST UNIT READY: valid but for the cut
+        DmaBuffer resp = d.Arena.Allocate(responseBytes);
+        resp.Span.Fill(0xEE);
+        var chain = new List<(ulong, uint, bool)> { (req.Iova, (uint)headerBytes, false) };
+        if (dataOut > 0) chain.Add((d.Arena.Allocate(dataOut).Iova, (uint)dataOut, false));
+        chain.Add((resp.Iova, (uint)responseBytes, true));
+        if (dataIn > 0) chain.Add((d.Arena.Allocate(dataIn).Iova, (uint)dataIn, true));
+        ushort head = q.AddChain(chain.ToArray());
+        q.Publish(head);
+        q.Kick();
+        var (id, len) = q.WaitUsed();
+        Assert.Equal(head, (ushort)id);
+        return (len, resp.Span.ToArray());
+    }
+
+    [Fact]
+    public void Malformed_requests_get_failure_or_come_back_unanswered_and_the_queue_keeps_working()
+    {
+        using var d = Connect();
+        TestSplitQueue q = d.Queues[2];
+        // Header shorter than lun + tag + attributes + cdb: FAILURE in the response header.
+        var shortHeader = Raw(d, q, headerBytes: 10, responseBytes: RespSize);
+        Assert.Equal((uint)VirtioScsiSpec.RespHeader, shortHeader.UsedLen);
+        Assert.Equal(VirtioScsiSpec.ResponseFailure, shortHeader.Response[11]);
+        // Room for the response header but not for the sense the device was configured with: FAILURE.
+        var shortResponse = Raw(d, q, headerBytes: 51, responseBytes: VirtioScsiSpec.RespHeader + 4);
+        Assert.Equal(VirtioScsiSpec.ResponseFailure, shortResponse.Response[11]);
+        // No room for even a response header: returned with nothing written.
+        var noResponse = Raw(d, q, headerBytes: 51, responseBytes: 4);
+        Assert.Equal(0u, noResponse.UsedLen);
+        Assert.Equal(0xEE, noResponse.Response[0]);
+        // Data both ways (no served command is bidirectional): FAILURE.
+        var both = Raw(d, q, headerBytes: 51, responseBytes: RespSize, dataOut: 512, dataIn: 512);
+        Assert.Equal(VirtioScsiSpec.ResponseFailure, both.Response[11]);
+        // The queue still serves a well-formed command.
+        Result ok = Command(d, q, new byte[6]); // TEST UNIT READY
+        Assert.Equal((byte)0, ok.Response);
+    }
+
     [Fact]
     public void Control_queue_tmfs_and_an_query()
     {
